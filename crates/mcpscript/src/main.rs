@@ -1,0 +1,2 @@
+//! mcpscript binary.
+fn main() {}
