@@ -1,0 +1,12 @@
+//! Transports the pool speaks, beside rmcp's own.
+//!
+//! | transport | where | notes |
+//! |---|---|---|
+//! | stdio | [`stdio`] on rmcp's async read/write transport | explicit env, process group, stderr into tracing |
+//! | Streamable HTTP | rmcp's `StreamableHttpClientTransport` on reqwest | headers, https via rustls |
+//! | legacy HTTP+SSE (2024-11-05) | [`sse`], our own `Transport<RoleClient>` | `GET` stream, `endpoint` event, `POST`, reconnect |
+
+mod raw_tap;
+pub mod sse;
+
+pub use raw_tap::RawTap;
