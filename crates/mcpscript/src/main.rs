@@ -1,2 +1,31 @@
-//! mcpscript binary.
-fn main() {}
+//! `mcpscript`: run agent scripts against MCP servers, and discover their tools cheaply.
+
+mod cli;
+mod commands;
+mod context;
+mod logging;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    logging::init(cli.global.verbose, cli.global.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return output::finish(Err(
+                anyhow::anyhow!("cannot start the async runtime: {e}").into()
+            ));
+        }
+    };
+    let result = runtime.block_on(commands::dispatch(cli));
+    // Server processes are ended by the commands; do not wait on stray blocking tasks.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    output::finish(result)
+}

@@ -8,5 +8,6 @@
 
 mod raw_tap;
 pub mod sse;
+pub mod stdio;
 
 pub use raw_tap::RawTap;

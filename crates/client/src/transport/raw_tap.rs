@@ -5,6 +5,7 @@
 //! before rmcp sees it; the tap keeps the `tools` array of any result that has one, so the pool
 //! can store each tool exactly as the server described it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -13,9 +14,22 @@ use serde_json::Value;
 #[derive(Clone, Default, Debug)]
 pub struct RawTap {
     tools: Arc<Mutex<Vec<Value>>>,
+    armed: Arc<AtomicBool>,
 }
 
 impl RawTap {
+    /// Tells byte-stream transports to start looking at frames (a `tools/list` is about to be
+    /// sent). Message transports may observe every frame regardless.
+    pub fn arm(&self) {
+        self.clear();
+        self.armed.store(true, Ordering::Release);
+    }
+
+    /// Whether a `tools/list` is in flight.
+    pub fn is_armed(&self) -> bool {
+        self.armed.load(Ordering::Acquire)
+    }
+
     /// Looks at one raw frame; keeps the `result.tools` array when the frame carries one.
     ///
     /// Most frames are rejected by a substring scan, so the cost on the hot path is a `memmem`.
@@ -48,8 +62,10 @@ impl RawTap {
         }
     }
 
-    /// Takes every tool object seen since the last [`clear`](Self::clear) or `take`.
+    /// Takes every tool object seen since the last [`clear`](Self::clear) or `take`, and
+    /// disarms the tap.
     pub fn take_tools(&self) -> Vec<Value> {
+        self.armed.store(false, Ordering::Release);
         self.tools
             .lock()
             .map(|mut kept| std::mem::take(&mut *kept))
@@ -65,7 +81,9 @@ mod tests {
     fn keeps_unknown_fields_of_tools() {
         let tap = RawTap::default();
         tap.observe_str(r#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"a","inputSchema":{},"execution":{"taskSupport":"optional"}}]}}"#);
-        tap.observe_str(r#"{"jsonrpc":"2.0","id":2,"result":{"content":[{"type":"text","text":"tools"}]}}"#);
+        tap.observe_str(
+            r#"{"jsonrpc":"2.0","id":2,"result":{"content":[{"type":"text","text":"tools"}]}}"#,
+        );
         let tools = tap.take_tools();
         assert_eq!(tools.len(), 1);
         assert_eq!(tools[0]["execution"]["taskSupport"], "optional");

@@ -1,0 +1,386 @@
+//! Starting a stdio server: one boundary, the child process.
+//!
+//! The child gets an explicit environment (a small inherited base plus the config's `env`), its
+//! own process group (so shutdown reaches grandchildren such as `npx`'s node), and piped stderr
+//! that is read line by line into tracing and a bounded tail for error messages. A watcher task
+//! owns the child: it records the exit status and, when asked (or when the handle is dropped),
+//! terminates the whole group — `SIGTERM`, a grace period, then `SIGKILL`.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use mcpscript_config::StdioSpec;
+use process_wrap::tokio::{ChildWrapper, CommandWrap, KillOnDrop, ProcessGroup};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader, ReadBuf};
+use tokio::process::{ChildStdin, ChildStdout};
+use tokio::sync::{oneshot, watch};
+
+use super::RawTap;
+
+/// Environment variables a server inherits from mcpscript's own environment. Everything else
+/// must be passed through the config's `env` (`"TOKEN": "${TOKEN}"`), so secrets in the user's
+/// shell do not leak into every server.
+pub const INHERITED_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "TERM",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "XDG_CONFIG_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_DATA_HOME",
+    "XDG_RUNTIME_DIR",
+    "NODE_PATH",
+    "NODE_OPTIONS",
+    "NODE_EXTRA_CA_CERTS",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "SYSTEMROOT",
+];
+
+const TAIL_LINES: usize = 40;
+const TAIL_LINE_BYTES: usize = 2000;
+
+/// The last lines a server wrote to stderr.
+#[derive(Debug, Default)]
+pub struct StderrTail {
+    lines: Mutex<VecDeque<String>>,
+}
+
+impl StderrTail {
+    fn push(&self, mut line: String) {
+        if line.len() > TAIL_LINE_BYTES {
+            let mut cut = TAIL_LINE_BYTES;
+            while !line.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            line.truncate(cut);
+            line.push('…');
+        }
+        if let Ok(mut lines) = self.lines.lock() {
+            if lines.len() == TAIL_LINES {
+                lines.pop_front();
+            }
+            lines.push_back(line);
+        }
+    }
+
+    /// A copy of the kept lines, oldest first.
+    pub fn snapshot(&self) -> Vec<String> {
+        self.lines
+            .lock()
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// How a child ended, in words.
+pub(crate) fn describe_exit(status: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with status {code}"),
+        (None, Some(sig)) => format!("was killed by signal {sig}"),
+        _ => "exited".to_owned(),
+    }
+}
+
+/// A running stdio server: its pipes and the handle that ends it.
+pub(crate) struct SpawnedServer {
+    pub stdout: TapReader<ChildStdout>,
+    pub stdin: ChildStdin,
+    pub process: ProcessHandle,
+}
+
+/// Owner-side handle of the watcher task. Dropping it terminates the process group.
+#[derive(Debug)]
+pub struct ProcessHandle {
+    pid: Option<u32>,
+    kill: Mutex<Option<oneshot::Sender<Duration>>>,
+    exit: watch::Receiver<Option<String>>,
+    /// The server's stderr tail.
+    pub stderr: Arc<StderrTail>,
+}
+
+impl ProcessHandle {
+    /// The leader's PID (also the process group id).
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
+    }
+
+    /// The exit description once the process has ended.
+    pub fn exit_status(&self) -> Option<String> {
+        self.exit.borrow().clone()
+    }
+
+    /// Waits up to `limit` for the process to end; returns its exit description.
+    pub async fn wait_exit(&self, limit: Duration) -> Option<String> {
+        let mut rx = self.exit.clone();
+        let _ = tokio::time::timeout(limit, rx.wait_for(Option::is_some)).await;
+        self.exit_status()
+    }
+
+    /// Asks the watcher to end the group: `SIGTERM`, `grace`, then `SIGKILL`; waits until reaped.
+    pub async fn terminate(&self, grace: Duration) {
+        if let Some(tx) = self.kill.lock().ok().and_then(|mut k| k.take()) {
+            let _ = tx.send(grace);
+        }
+        let mut rx = self.exit.clone();
+        let _ = tokio::time::timeout(grace + Duration::from_secs(5), rx.wait_for(Option::is_some))
+            .await;
+    }
+}
+
+/// Starts the server process.
+pub(crate) fn spawn(server: &str, spec: &StdioSpec, tap: RawTap) -> std::io::Result<SpawnedServer> {
+    let mut cmd = CommandWrap::with_new(&spec.command, |c| {
+        c.args(&spec.args)
+            .env_clear()
+            .envs(
+                INHERITED_ENV
+                    .iter()
+                    .filter_map(|k| std::env::var_os(k).map(|v| (*k, v))),
+            )
+            .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.expose())))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(cwd) = &spec.cwd {
+            c.current_dir(cwd);
+        }
+    });
+    cmd.wrap(ProcessGroup::leader()).wrap(KillOnDrop);
+    let mut child = cmd.spawn()?;
+    let pid = child.id();
+    let missing = |what| std::io::Error::other(format!("child {what} was not piped"));
+    let stdin = child.stdin().take().ok_or_else(|| missing("stdin"))?;
+    let stdout = child.stdout().take().ok_or_else(|| missing("stdout"))?;
+    let stderr = child.stderr().take().ok_or_else(|| missing("stderr"))?;
+
+    let tail = Arc::new(StderrTail::default());
+    let server_name = server.to_owned();
+    let tail_w = tail.clone();
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(stderr).split(b'\n');
+        while let Ok(Some(line)) = lines.next_segment().await {
+            let line = String::from_utf8_lossy(&line).trim_end().to_owned();
+            tracing::info!(target: "mcpscript::server_stderr", server = %server_name, "{line}");
+            tail_w.push(line);
+        }
+    });
+
+    let (kill_tx, kill_rx) = oneshot::channel();
+    let (exit_tx, exit_rx) = watch::channel(None);
+    let server_name = server.to_owned();
+    tokio::spawn(watch_child(server_name, child, kill_rx, exit_tx));
+
+    Ok(SpawnedServer {
+        stdout: TapReader::new(stdout, tap),
+        stdin,
+        process: ProcessHandle {
+            pid,
+            kill: Mutex::new(Some(kill_tx)),
+            exit: exit_rx,
+            stderr: tail,
+        },
+    })
+}
+
+async fn watch_child(
+    server: String,
+    mut child: Box<dyn ChildWrapper>,
+    mut kill_rx: oneshot::Receiver<Duration>,
+    exit_tx: watch::Sender<Option<String>>,
+) {
+    let early = tokio::select! {
+        status = child.wait() => Some(status),
+        grace = &mut kill_rx => {
+            // A dropped handle also lands here: end the server promptly then.
+            let grace = grace.unwrap_or(Duration::from_millis(500));
+            let _ = child.signal(libc::SIGTERM);
+            match tokio::time::timeout(grace, child.wait()).await {
+                Ok(status) => Some(status),
+                Err(_) => None,
+            }
+        }
+    };
+    let status = match early {
+        Some(status) => status,
+        None => {
+            let _ = child.start_kill();
+            child.wait().await
+        }
+    };
+    // Sweep what the leader left behind in its group (ESRCH when nothing is left).
+    let _ = child.signal(libc::SIGKILL);
+    let desc = match &status {
+        Ok(status) => describe_exit(status),
+        Err(e) => format!("ended (wait failed: {e})"),
+    };
+    tracing::debug!(server = %server, "server process {desc}");
+    let _ = exit_tx.send(Some(desc));
+}
+
+/// Longest stray stdout line kept for error messages.
+const GARBAGE_BYTES: usize = 300;
+
+/// Reads the child's stdout for rmcp. It shows complete lines to the [`RawTap`] while a
+/// `tools/list` is in flight, and remembers a line that is not JSON at all (a server printing a
+/// banner to stdout is the most common stdio misconfiguration) for error messages.
+pub(crate) struct TapReader<R> {
+    inner: R,
+    tap: RawTap,
+    line: Vec<u8>,
+    /// No byte of the current line has been seen yet.
+    fresh: bool,
+    /// The current line is being kept (tap armed at its start, or it looks like garbage).
+    keeping: bool,
+    /// The current line's first significant byte has been looked at.
+    checked: bool,
+    suspect: bool,
+    garbage: Arc<Mutex<Option<String>>>,
+}
+
+impl<R> TapReader<R> {
+    fn new(inner: R, tap: RawTap) -> Self {
+        Self {
+            inner,
+            tap,
+            line: Vec::new(),
+            fresh: true,
+            keeping: false,
+            checked: false,
+            suspect: false,
+            garbage: Arc::default(),
+        }
+    }
+
+    /// Shared slot holding the last non-JSON line seen on stdout.
+    pub(crate) fn garbage(&self) -> Arc<Mutex<Option<String>>> {
+        self.garbage.clone()
+    }
+
+    fn observe(&mut self, bytes: &[u8]) {
+        let mut rest = bytes;
+        loop {
+            let newline = memchr::memchr(b'\n', rest);
+            let seg = &rest[..newline.unwrap_or(rest.len())];
+            self.segment(seg);
+            match newline {
+                Some(i) => {
+                    self.end_line();
+                    rest = &rest[i + 1..];
+                }
+                None => break,
+            }
+        }
+    }
+
+    fn segment(&mut self, seg: &[u8]) {
+        if seg.is_empty() {
+            return;
+        }
+        if self.fresh {
+            self.fresh = false;
+            self.keeping = self.tap.is_armed();
+        }
+        if !self.checked
+            && let Some(&b) = seg.iter().find(|b| !b.is_ascii_whitespace())
+        {
+            self.checked = true;
+            self.suspect = b != b'{' && b != b'[';
+        }
+        if self.keeping || (self.suspect && self.line.len() < GARBAGE_BYTES) {
+            self.line.extend_from_slice(seg);
+        }
+    }
+
+    fn end_line(&mut self) {
+        if self.suspect {
+            let text = String::from_utf8_lossy(&self.line[..self.line.len().min(GARBAGE_BYTES)])
+                .trim()
+                .to_owned();
+            tracing::warn!("server wrote non-protocol output to stdout: {text}");
+            if let Ok(mut g) = self.garbage.lock() {
+                *g = Some(text);
+            }
+        } else if self.keeping {
+            self.tap.observe(&self.line);
+        }
+        self.line.clear();
+        self.fresh = true;
+        self.keeping = false;
+        self.checked = false;
+        self.suspect = false;
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for TapReader<R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = &poll {
+            this.observe(&buf.filled()[before..]);
+        }
+        poll
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tap_reader_sees_only_whole_lines_after_arming() {
+        let tap = RawTap::default();
+        let mut r = TapReader::new(tokio::io::empty(), tap.clone());
+        r.observe(br#"{"result":{"tools":[{"name":"early"}]}"#);
+        tap.arm();
+        r.observe(b"}\n{\"result\":{\"to");
+        r.observe(b"ols\":[{\"name\":\"a\",\"x\":1}]}}\n");
+        let tools = tap.take_tools();
+        assert_eq!(tools.len(), 1);
+        assert_eq!(tools[0]["x"], 1);
+        assert!(r.garbage().lock().unwrap().is_none());
+        r.observe(b"Server running on stdio\n{}\n");
+        assert_eq!(
+            r.garbage().lock().unwrap().as_deref(),
+            Some("Server running on stdio")
+        );
+    }
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        let tail = StderrTail::default();
+        for i in 0..100 {
+            tail.push(format!("line {i}"));
+        }
+        let lines = tail.snapshot();
+        assert_eq!(lines.len(), TAIL_LINES);
+        assert_eq!(lines.last().map(String::as_str), Some("line 99"));
+    }
+}

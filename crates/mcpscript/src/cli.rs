@@ -1,0 +1,116 @@
+//! The command-line surface. Raw flags become richer types in `main` and the commands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Run agent-written Python scripts whose tool calls are bridged to real MCP servers, and
+/// discover those tools without loading every schema into a model's context.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mcpscript",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 the tool returned an error, 2 bad usage or config, \
+3 a server could not be reached (did not start, died, timed out), 4 a server answered with a \
+protocol error, 70 mcpscript itself failed."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file (mcpServers format: mcp_config.json, .mcp.json, claude_desktop_config.json).
+    /// Default: ./mcp_config.json, else the built-in demo config.
+    #[arg(long, global = true, env = "MCPSCRIPT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List configured servers, or check that they answer.
+    Servers(ServersArgs),
+    /// List the tools of one server, or of all servers.
+    Tools(ToolsArgs),
+    /// Call one tool from the shell and print its result.
+    Call(CallArgs),
+    /// Serve mcpscript's built-in demo MCP server on stdio (used by the built-in config).
+    DemoServer(DemoServerArgs),
+}
+
+/// `mcpscript servers`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ServersArgs {
+    #[command(subcommand)]
+    pub action: Option<ServersAction>,
+}
+
+/// `mcpscript servers …`.
+#[derive(Debug, Subcommand)]
+pub enum ServersAction {
+    /// Connect to servers and report tool count, protocol version and start time, or the error
+    /// with the server's stderr.
+    Check(CheckArgs),
+}
+
+/// `mcpscript servers check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Servers to check (default: every enabled server).
+    pub names: Vec<String>,
+}
+
+/// `mcpscript tools`.
+#[derive(Debug, Args)]
+pub struct ToolsArgs {
+    /// Only this server's tools.
+    pub server: Option<String>,
+}
+
+/// `mcpscript call`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The tool, as SERVER.TOOL (e.g. `git.git_status`).
+    #[arg(value_name = "SERVER.TOOL")]
+    pub target: String,
+    /// Arguments as a JSON object; `-` reads them from stdin. Default: `{}`.
+    #[arg(value_name = "JSON")]
+    pub arguments: Option<String>,
+    /// Seconds to wait for the answer (default: the server's `timeout`, 60 s unless configured).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+}
+
+/// `mcpscript demo-server`.
+#[derive(Debug, Args)]
+pub struct DemoServerArgs {
+    /// Also offer the fault-injection tools used by mcpscript's tests (crash, hang, …).
+    #[arg(long)]
+    pub faults: bool,
+    /// Start-up behaviour: normal, exit-during-init, malformed-init, slow-start:MS,
+    /// stderr-spam:LINES.
+    #[arg(long, default_value = "normal", value_name = "MODE")]
+    pub mode: String,
+    /// The name reported in serverInfo.
+    #[arg(long, default_value = "demo")]
+    pub name: String,
+}

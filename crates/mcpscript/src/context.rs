@@ -1,0 +1,58 @@
+//! What every command needs: the located, loaded config and a pool over it.
+
+use std::path::PathBuf;
+
+use mcpscript_client::Pool;
+use mcpscript_config::{CONFIG_ENV, Config, ConfigSource};
+
+use crate::cli::GlobalArgs;
+use crate::output::{Failure, note};
+
+/// Loaded config plus a lazily connecting pool.
+pub struct Context {
+    /// The config.
+    pub config: Config,
+    /// The pool over its servers.
+    pub pool: Pool,
+    /// `--json`.
+    pub json: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+}
+
+impl Context {
+    /// Locates and loads the config (flag, `MCPSCRIPT_CONFIG`, `./mcp_config.json`, built-in).
+    pub fn load(global: &GlobalArgs) -> Result<Self, Failure> {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        // clap already folds MCPSCRIPT_CONFIG into --config; keep both sources distinct for
+        // messages.
+        let env = std::env::var(CONFIG_ENV).ok();
+        let flag = global
+            .config
+            .as_deref()
+            .filter(|p| env.as_deref() != p.to_str());
+        let source = ConfigSource::locate(flag, env.as_deref(), &cwd);
+        let exe = std::env::current_exe()
+            .map_err(|e| anyhow::anyhow!("cannot find mcpscript's own executable: {e}"))?;
+        let config = Config::from_source(&source, &exe)?;
+        if source == ConfigSource::BuiltIn {
+            note(
+                global.quiet || global.json,
+                "no mcp_config.json here: using the built-in demo config (one server, \"demo\"); \
+                 pass --config FILE to use yours",
+            );
+        }
+        for entry in &config.servers {
+            if let Err(e) = &entry.spec {
+                tracing::warn!("{e}");
+            }
+        }
+        let pool = Pool::new(&config);
+        Ok(Self {
+            config,
+            pool,
+            json: global.json,
+            quiet: global.quiet,
+        })
+    }
+}
