@@ -31,15 +31,16 @@ struct Slot {
     name: String,
     spec: Result<ServerSpec, ServerConfigError>,
     state: tokio::sync::Mutex<SlotState>,
-    /// Connection attempts started so far; lets racers share one attempt's failure.
-    attempts: AtomicU64,
+    /// Failed connection attempts so far: a caller shares a failure that completed after it
+    /// arrived instead of starting another attempt.
+    failures: AtomicU64,
     permits: Arc<Semaphore>,
 }
 
 #[derive(Debug, Default)]
 struct SlotState {
     conn: Option<Arc<Connection>>,
-    /// The last failed attempt's number and error.
+    /// The last failure's sequence number and error.
     failure: Option<(u64, PoolError)>,
 }
 
@@ -56,7 +57,7 @@ impl Pool {
                 )),
                 spec: entry.spec.clone(),
                 state: tokio::sync::Mutex::default(),
-                attempts: AtomicU64::new(0),
+                failures: AtomicU64::new(0),
             })
             .collect();
         Self {
@@ -106,7 +107,7 @@ impl Pool {
     pub async fn connect(&self, server: &str) -> Result<Arc<Connection>, PoolError> {
         let spec = self.spec(server)?;
         let slot = self.slot(server)?;
-        let seen = slot.attempts.load(Ordering::Acquire);
+        let seen = slot.failures.load(Ordering::Acquire);
         let mut state = slot.state.lock().await;
         if let Some(conn) = &state.conn {
             if conn.is_alive() {
@@ -117,8 +118,8 @@ impl Pool {
                 tokio::spawn(async move { dead.close().await });
             }
         }
-        if let Some((attempt, err)) = &state.failure
-            && *attempt > seen
+        if let Some((failure, err)) = &state.failure
+            && *failure > seen
         {
             // Another caller tried while we waited; its failure is ours.
             return Err(err.clone());
@@ -126,7 +127,6 @@ impl Pool {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(PoolError::ShutDown);
         }
-        let attempt = slot.attempts.fetch_add(1, Ordering::AcqRel) + 1;
         match Connection::open(spec).await {
             Ok(conn) => {
                 let conn = Arc::new(conn);
@@ -135,7 +135,8 @@ impl Pool {
                 Ok(conn)
             }
             Err(err) => {
-                state.failure = Some((attempt, err.clone()));
+                let failure = slot.failures.fetch_add(1, Ordering::AcqRel) + 1;
+                state.failure = Some((failure, err.clone()));
                 Err(err)
             }
         }
@@ -179,7 +180,13 @@ impl Pool {
         if remaining.is_zero() {
             return Err(timed_out());
         }
-        conn.call(tool, arguments, remaining).await
+        conn.call(tool, arguments, remaining)
+            .await
+            .map_err(|e| match e {
+                // Report the deadline the caller knows, not what was left of it.
+                PoolError::CallTimeout { .. } => timed_out(),
+                other => other,
+            })
     }
 
     /// Closes every connection and ends every server process group. Later calls fail with

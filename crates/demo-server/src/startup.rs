@@ -3,13 +3,19 @@
 //! The start modes misbehave before the MCP session exists (exit, garbage, delay, stderr noise),
 //! so they work on the raw standard streams rather than through rmcp.
 
-use std::time::Duration;
+use std::{
+    io,
+    pin::Pin,
+    task::{Context, Poll},
+    time::Duration,
+};
 
 use rmcp::{
     ServiceExt,
     service::{QuitReason, ServerInitializeError},
 };
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader, ReadBuf};
+use tokio_util::sync::CancellationToken;
 
 use crate::{DemoError, DemoOptions, StartMode, faults, handler, stderr_line};
 
@@ -42,7 +48,13 @@ pub async fn serve_stdio(opts: DemoOptions) -> Result<(), DemoError> {
         }
     }
     tracing::debug!(name = %opts.name, faults = opts.faults, "serving MCP on stdio");
-    let service = match handler(&opts).serve(rmcp::transport::stdio_pipes()).await {
+    let server = handler(&opts);
+    let (stdin, stdout) = rmcp::transport::stdio_pipes();
+    let stdin = SignalEof {
+        inner: stdin,
+        eof: server.input_closed().clone(),
+    };
+    let service = match server.serve((stdin, stdout)).await {
         Ok(service) => service,
         Err(ServerInitializeError::ConnectionClosed(context)) => {
             tracing::debug!(%context, "stdin closed before initialize");
@@ -101,4 +113,89 @@ async fn malformed_init() -> Result<(), DemoError> {
             source,
         })?;
     Ok(())
+}
+
+/// A reader that cancels `eof` when `inner` reports end of input or fails.
+struct SignalEof<R> {
+    inner: R,
+    eof: CancellationToken,
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for SignalEof<R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
+        let ended = match &poll {
+            Poll::Ready(Ok(())) => buf.filled().len() == before && buf.remaining() > 0,
+            Poll::Ready(Err(_)) => true,
+            Poll::Pending => false,
+        };
+        if ended {
+            this.eof.cancel();
+        }
+        poll
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::time::Instant;
+
+    use rmcp::model::CallToolRequestParams;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn eof_signal_fires_only_at_end_of_input() {
+        let eof = CancellationToken::new();
+        let mut reader = BufReader::new(SignalEof {
+            inner: &b"one line\n"[..],
+            eof: eof.clone(),
+        });
+        let mut line = String::new();
+        reader.read_line(&mut line).await.unwrap();
+        assert_eq!(line, "one line\n");
+        assert!(!eof.is_cancelled());
+        line.clear();
+        assert_eq!(reader.read_line(&mut line).await.unwrap(), 0);
+        assert!(eof.is_cancelled());
+    }
+
+    /// rmcp waits up to 5 s at EOF for in-flight handlers; a pending `hang` must not hold it.
+    #[tokio::test]
+    async fn hang_does_not_delay_shutdown_at_eof() {
+        let server = handler(&DemoOptions {
+            faults: true,
+            ..DemoOptions::default()
+        });
+        let (server_io, client_io) = tokio::io::duplex(1 << 16);
+        let (read, write) = tokio::io::split(server_io);
+        let read = SignalEof {
+            inner: read,
+            eof: server.input_closed().clone(),
+        };
+        let serving = tokio::spawn(async move {
+            let running = server.serve((read, write)).await.unwrap();
+            running.waiting().await.unwrap()
+        });
+        let client = ().serve(client_io).await.unwrap();
+        let peer = client.peer().clone();
+        let hung =
+            tokio::spawn(async move { peer.call_tool(CallToolRequestParams::new("hang")).await });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        drop(client);
+        let _ = tokio::time::timeout(Duration::from_secs(4), serving)
+            .await
+            .expect("server stopped promptly");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        hung.abort();
+    }
 }

@@ -143,18 +143,17 @@ impl std::fmt::Debug for SseClientConfig {
 #[non_exhaustive]
 pub enum SseTransportError {
     /// The HTTP client could not be built.
-    #[error("cannot build the HTTP client: {0}")]
-    Client(#[source] reqwest::Error),
+    #[error("cannot build the HTTP client: {}", chain(.0))]
+    Client(reqwest::Error),
     /// A request failed before any response (refused, reset, timed out).
-    #[error("{method} {url} failed: {source}")]
+    #[error("{method} {url} failed: {}", chain(.error))]
     Request {
         /// `GET` (the event stream) or `POST` (a message).
         method: &'static str,
         /// The URL requested.
         url: String,
-        /// The underlying error, without the URL.
-        #[source]
-        source: reqwest::Error,
+        /// The underlying error, without the URL (its causes are part of this error's message).
+        error: reqwest::Error,
     },
     /// A request answered with a non-2xx status.
     #[error("{method} {url} answered HTTP {status}{}: {body}", auth_hint(*.status))]
@@ -372,14 +371,13 @@ async fn exchange(
         .map_err(|e| SseTransportError::Request {
             method,
             url: shown(url),
-            source: e.without_url(),
+            error: e.without_url(),
         })?;
     let status = response.status();
     if status.is_success() {
         return Ok(response);
     }
-    let body = body_preview(response).await;
-    let url = shown(url);
+    let (url, body) = (shown(url), body_preview(response).await);
     Err(SseTransportError::Status {
         method,
         url,
@@ -406,7 +404,7 @@ async fn open(
         let response = exchange("GET", url, request).await?;
         let mut events: Events = SseStream::from_bytes_stream(response.bytes_stream()).boxed();
         while let Some(event) = events.next().await {
-            let event = event.map_err(|e| broken(e.to_string()))?;
+            let event = event.map_err(|e| broken(chain(&e)))?;
             if event.event.as_deref() == Some("endpoint") {
                 let endpoint = resolve_endpoint(url, event.data.as_deref())?;
                 return Ok((events, endpoint));
@@ -415,15 +413,21 @@ async fn open(
         }
         Err(broken("the stream ended".into()))
     };
+    within(config, "`endpoint` event", opening).await
+}
+
+/// Bounds `work` by the connect timeout.
+async fn within<T>(
+    config: &SseClientConfig,
+    what: &'static str,
+    work: impl Future<Output = Result<T, SseTransportError>>,
+) -> Result<T, SseTransportError> {
     let timeout = config.connect_timeout;
-    let timed_out = || SseTransportError::Timeout {
-        url: shown(url),
-        what: "`endpoint` event",
-        timeout,
-    };
-    tokio::time::timeout(timeout, opening)
+    let url = shown(&config.url);
+    let timed_out = SseTransportError::Timeout { url, what, timeout };
+    tokio::time::timeout(timeout, work)
         .await
-        .unwrap_or_else(|_| Err(timed_out()))
+        .unwrap_or(Err(timed_out))
 }
 
 /// Resolves an `endpoint` event against the stream URL; refuses other origins, because every
@@ -528,16 +532,12 @@ async fn reconnect(
                 }
             }
         };
-        let timeout = link.config.connect_timeout;
-        let what = "answer to the replayed `initialize`";
-        let timed_out = || SseTransportError::Timeout {
-            url: link.url(),
-            what,
-            timeout,
-        };
-        tokio::time::timeout(timeout, answered)
-            .await
-            .unwrap_or_else(|_| Err(timed_out()))?;
+        within(
+            &link.config,
+            "answer to the replayed `initialize`",
+            answered,
+        )
+        .await?;
         let initialized =
             serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
         link.post(&endpoint, &initialized).await?;
@@ -556,7 +556,7 @@ async fn next_message(
     loop {
         let event = match events.next().await {
             Some(Ok(event)) => event,
-            Some(Err(error)) => return Err(error.to_string()),
+            Some(Err(error)) => return Err(chain(&error)),
             None => return Err("the server ended the stream".into()),
         };
         if !matches!(event.event.as_deref(), None | Some("message")) {
@@ -599,6 +599,21 @@ fn preview(text: &str) -> String {
         Some((end, _)) => format!("{}…", &text[..end]),
         None => text.to_string(),
     }
+}
+
+/// An error and its causes on one line: reqwest's own message ("error sending request") hides
+/// the useful part ("Connection refused") in its sources.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let inner_text = inner.to_string();
+        if !text.contains(&inner_text) {
+            text = format!("{text}: {inner_text}");
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 /// A URL fit for logs and errors: no credentials, query or fragment.
