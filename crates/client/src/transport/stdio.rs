@@ -216,10 +216,7 @@ async fn watch_child(
             // A dropped handle also lands here: end the server promptly then.
             let grace = grace.unwrap_or(Duration::from_millis(500));
             let _ = child.signal(libc::SIGTERM);
-            match tokio::time::timeout(grace, child.wait()).await {
-                Ok(status) => Some(status),
-                Err(_) => None,
-            }
+            tokio::time::timeout(grace, child.wait()).await.ok()
         }
     };
     let status = match early {
