@@ -56,7 +56,7 @@ impl ConfigError {
     pub fn hint(&self) -> Option<String> {
         match self {
             ConfigError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-                Some("create it with `mcpscript init`, or point at one with --config FILE or MCPSCRIPT_CONFIG".into())
+                Some("check the path; without --config or MCPSCRIPT_CONFIG, mcpscript reads ./mcp_config.json".into())
             }
             ConfigError::Shape { .. } => Some(
                 r#"an MCP config looks like {"mcpServers": {"name": {"command": "...", "args": [...]}}}"#.into(),

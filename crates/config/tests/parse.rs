@@ -174,7 +174,7 @@ fn whole_file_errors_have_positions_and_hints() {
     assert!(matches!(err, ConfigError::Shape { .. }), "{err}");
 
     let err = Config::load(Path::new("/definitely/not/here.json")).unwrap_err();
-    assert!(err.hint().unwrap().contains("mcpscript init"));
+    assert!(err.hint().unwrap().contains("mcp_config.json"));
 }
 
 #[test]

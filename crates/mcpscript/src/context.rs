@@ -18,9 +18,23 @@ pub struct Context {
     pub json: bool,
     /// `--quiet`.
     pub quiet: bool,
+    /// No config file was found: the built-in demo config is in use.
+    pub builtin: bool,
 }
 
 impl Context {
+    /// Tells people (not machines) that the built-in config is in use; discovery commands call
+    /// this so a user without a config learns why they see one "demo" server.
+    pub fn note_builtin(&self) {
+        if self.builtin {
+            note(
+                self.quiet || self.json,
+                "no mcp_config.json here: using the built-in demo config (one server, \"demo\"); \
+                 pass --config FILE or set MCPSCRIPT_CONFIG to use yours",
+            );
+        }
+    }
+
     /// Locates and loads the config (flag, `MCPSCRIPT_CONFIG`, `./mcp_config.json`, built-in).
     pub fn load(global: &GlobalArgs) -> Result<Self, Failure> {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -35,24 +49,14 @@ impl Context {
         let exe = std::env::current_exe()
             .map_err(|e| anyhow::anyhow!("cannot find mcpscript's own executable: {e}"))?;
         let config = Config::from_source(&source, &exe)?;
-        if source == ConfigSource::BuiltIn {
-            note(
-                global.quiet || global.json,
-                "no mcp_config.json here: using the built-in demo config (one server, \"demo\"); \
-                 pass --config FILE to use yours",
-            );
-        }
-        for entry in &config.servers {
-            if let Err(e) = &entry.spec {
-                tracing::warn!("{e}");
-            }
-        }
+        let builtin = source == ConfigSource::BuiltIn;
         let pool = Pool::new(&config);
         Ok(Self {
             config,
             pool,
             json: global.json,
             quiet: global.quiet,
+            builtin,
         })
     }
 }

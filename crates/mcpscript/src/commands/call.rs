@@ -55,9 +55,10 @@ fn parse_arguments(raw: Option<&str>) -> Result<Option<JsonObject>, Failure> {
         )),
         Err(e) => Err(Failure::usage(
             format!(
-                "arguments are not valid JSON (line {}, column {}): {e}",
+                "arguments are not valid JSON (line {}, column {}): {}",
                 e.line(),
-                e.column()
+                e.column(),
+                e.to_string().split(" at line ").next().unwrap_or_default()
             ),
             Some(
                 "quote the JSON for your shell: mcpscript call demo.echo '{\"text\": \"hi\"}'"

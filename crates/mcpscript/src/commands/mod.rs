@@ -15,6 +15,9 @@ pub async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         return demo::run(args).await;
     }
     let ctx = Context::load(&cli.global)?;
+    if matches!(cli.command, Command::Servers(_) | Command::Tools(_)) {
+        ctx.note_builtin();
+    }
     let result = match cli.command {
         Command::Servers(args) => match args.action {
             None => servers::list(&ctx),
