@@ -17,6 +17,7 @@ use crate::error::{PoolError, suggest};
 use crate::handler::PoolClient;
 use crate::tools::ToolList;
 use crate::transport::RawTap;
+use crate::transport::http_tap::TappedHttpClient;
 use crate::transport::sse::{SseClientConfig, SseClientTransport};
 use crate::transport::stdio::{self, ProcessHandle};
 
@@ -153,7 +154,10 @@ impl Connection {
                 let mut config = StreamableHttpClientTransportConfig::with_uri(http.url.as_str())
                     .custom_headers(header_map(http).map_err(|m| spawn_err(m, Vec::new()))?);
                 config.max_concurrent_requests = spec.max_concurrency;
-                let transport = StreamableHttpClientTransport::with_client(client, config);
+                let transport = StreamableHttpClientTransport::with_client(
+                    TappedHttpClient::new(client, tap.clone()),
+                    config,
+                );
                 let service = tokio::time::timeout(spec.startup_timeout, handler.serve(transport))
                     .await
                     .map_err(|_| startup_timeout(spec))?

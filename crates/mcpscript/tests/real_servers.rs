@@ -197,8 +197,11 @@ async fn server_everything_over_sse_and_streamable_http() {
             assert!(text(&r.unwrap()).contains(&format!("m{i}")));
         }
     }
-    let sse_tools = pool.list_tools("sse").await.unwrap();
-    assert!(sse_tools.get("echo").unwrap().raw.get("execution").is_some());
+    for server in ["sse", "http"] {
+        let tools = pool.list_tools(server).await.unwrap();
+        let raw = &tools.get("echo").unwrap().raw;
+        assert!(raw.get("execution").is_some(), "{server} lost raw fields: {raw}");
+    }
     pool.shutdown().await;
 }
 
