@@ -168,7 +168,7 @@ fn config(url: Url) -> SseClientConfig {
 }
 
 async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !done() {
         assert!(
             tokio::time::Instant::now() < deadline,
@@ -217,7 +217,7 @@ async fn initialize_and_list_tools_round_trip_with_headers_and_raw_tap() {
         "{keys:?}"
     );
 
-    let closed = tokio::time::timeout(Duration::from_secs(1), client.cancel()).await;
+    let closed = tokio::time::timeout(Duration::from_secs(10), client.cancel()).await;
     assert!(
         matches!(closed, Ok(Ok(QuitReason::Cancelled))),
         "{closed:?}"
@@ -259,7 +259,7 @@ async fn exhausted_reconnects_close_the_client() {
 
     *fake.refuse.lock().unwrap() = true;
     fake.drop_streams();
-    let quit = tokio::time::timeout(Duration::from_secs(2), client.waiting()).await;
+    let quit = tokio::time::timeout(Duration::from_secs(10), client.waiting()).await;
     assert!(matches!(quit, Ok(Ok(QuitReason::Closed))), "{quit:?}");
     // One GET for the connection, then three refused attempts.
     let gets = fake
@@ -280,7 +280,7 @@ async fn sends_after_giving_up_fail_with_the_reason() {
         .unwrap();
     *fake.refuse.lock().unwrap() = true;
     fake.drop_streams();
-    let end = tokio::time::timeout(Duration::from_secs(2), transport.receive()).await;
+    let end = tokio::time::timeout(Duration::from_secs(10), transport.receive()).await;
     assert!(matches!(end, Ok(None)));
 
     let ping: ClientJsonRpcMessage =
@@ -329,7 +329,7 @@ async fn a_refused_connection_is_a_clear_error() {
         .await
         .err()
         .unwrap();
-    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(started.elapsed() < Duration::from_secs(5));
     let text = error.to_string();
     assert!(
         matches!(error, SseTransportError::Request { method: "GET", .. }),
