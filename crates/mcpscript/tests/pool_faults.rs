@@ -91,7 +91,7 @@ async fn in_flight_calls_fail_when_the_server_dies() {
         matches!(slow, Err(PoolError::ServerDied { .. })),
         "{slow:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(started.elapsed() < Duration::from_secs(10));
     pool.shutdown().await;
 }
 
@@ -104,7 +104,7 @@ async fn hang_times_out_with_the_configured_deadline() {
         matches!(&err, PoolError::CallTimeout { timeout, tool, .. } if *timeout == Duration::from_millis(700) && tool == "hang"),
         "{err:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(started.elapsed() < Duration::from_secs(10));
     // The connection survives a timed-out call.
     assert!(
         pool.call_tool("f", "echo", args(json!({"text": "x"})), None)
@@ -184,7 +184,7 @@ async fn start_up_faults_end_in_typed_errors() {
         pool.connect("nope").await.unwrap_err(),
         PoolError::UnknownServer { .. }
     ));
-    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(started.elapsed() < Duration::from_secs(20));
     pool.shutdown().await;
 }
 
