@@ -20,6 +20,7 @@ use crate::transport::RawTap;
 use crate::transport::http_tap::TappedHttpClient;
 use crate::transport::sse::{SseClientConfig, SseClientTransport};
 use crate::transport::stdio::{self, ProcessHandle};
+use crate::validate::Validators;
 
 /// How long to wait for a dead server's exit status before reporting without it.
 const EXIT_STATUS_WAIT: Duration = Duration::from_millis(300);
@@ -50,6 +51,7 @@ pub struct Connection {
     tools: Mutex<Option<Arc<ToolList>>>,
     refresh: tokio::sync::Mutex<()>,
     tools_stale: Arc<AtomicBool>,
+    validators: Validators,
     tap: RawTap,
     process: Option<ProcessHandle>,
     garbage: Arc<Mutex<Option<String>>>,
@@ -191,6 +193,7 @@ impl Connection {
             tools: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(()),
             tools_stale,
+            validators: Validators::default(),
             tap,
             process,
             garbage,
@@ -233,6 +236,7 @@ impl Connection {
             }
         };
         let list = Arc::new(ToolList::build(typed, raw, |t| self.spec.permits(t)));
+        self.validators.clear();
         if let Ok(mut slot) = self.tools.lock() {
             *slot = Some(list.clone());
         }
@@ -317,6 +321,34 @@ impl Connection {
                 operation: operation.to_owned(),
                 message: other.to_string(),
             },
+        }
+    }
+
+    /// Checks that the tool exists and that `arguments` satisfy its `inputSchema`; lists the
+    /// tools first if they are not cached yet.
+    pub async fn check_arguments(
+        &self,
+        tool: &str,
+        arguments: &serde_json::Value,
+    ) -> Result<(), PoolError> {
+        let list = self.tools().await?;
+        let Some(info) = list.get(tool) else {
+            return Err(PoolError::ToolNotFound {
+                server: self.spec.name.clone(),
+                tool: tool.to_owned(),
+                suggestions: suggest(tool, list.tools.iter().map(|t| t.name())),
+            });
+        };
+        let schema = || serde_json::Value::Object((*info.tool.input_schema).clone());
+        let errors = self.validators.check(tool, schema, arguments);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(PoolError::InvalidArguments {
+                server: self.spec.name.clone(),
+                tool: tool.to_owned(),
+                errors,
+            })
         }
     }
 

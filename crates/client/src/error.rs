@@ -96,6 +96,16 @@ pub enum PoolError {
         /// Close matches among the server's tools.
         suggestions: Vec<String>,
     },
+    /// The arguments do not match the tool's `inputSchema`.
+    #[error("{server}.{tool}: invalid arguments: {}", .errors.iter().map(|e| if e.path.is_empty() { e.message.clone() } else { format!("{}: {}", e.path, e.message) }).collect::<Vec<_>>().join("; "))]
+    InvalidArguments {
+        /// The server.
+        server: String,
+        /// The tool.
+        tool: String,
+        /// Every failing path.
+        errors: Vec<crate::validate::ArgumentError>,
+    },
     /// The config's allow/deny lists refuse this tool.
     #[error("{server}.{tool} is not allowed by the config's allow/deny lists")]
     Denied {
@@ -139,6 +149,7 @@ impl PoolError {
             | PoolError::Config(_)
             | PoolError::Disabled { .. }
             | PoolError::ToolNotFound { .. }
+            | PoolError::InvalidArguments { .. }
             | PoolError::Denied { .. } => ErrorClass::Usage,
             PoolError::Rpc { .. } | PoolError::Protocol { .. } => ErrorClass::Protocol,
             PoolError::Spawn { .. }

@@ -176,6 +176,14 @@ impl Pool {
             .await
             .map_err(|_| timed_out())?
             .map_err(|_| PoolError::ShutDown)?;
+        // Check the arguments on the host: every failing path at once, before the server sees
+        // them. Absent arguments are checked as `{}`.
+        let arguments = serde_json::Value::Object(arguments.unwrap_or_default());
+        conn.check_arguments(tool, &arguments).await?;
+        let arguments = match arguments {
+            serde_json::Value::Object(map) => Some(map),
+            _ => None,
+        };
         let remaining = timeout.saturating_sub(started.elapsed());
         if remaining.is_zero() {
             return Err(timed_out());

@@ -380,3 +380,19 @@ async fn no_process_survives_shutdown() {
         Err(PoolError::ShutDown)
     ));
 }
+
+#[tokio::test]
+async fn arguments_are_checked_against_the_input_schema_on_the_host() {
+    let pool = faults_pool("");
+    let err = pool
+        .call_tool("f", "add", args(json!({"a": "two"})), None)
+        .await
+        .unwrap_err();
+    let PoolError::InvalidArguments { errors, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(errors.iter().any(|e| e.path == "/a"), "{errors:?}");
+    assert!(errors.iter().any(|e| e.message.contains("\"b\"")), "{errors:?}");
+    assert!(err.to_string().contains("/a"), "{err}");
+    pool.shutdown().await;
+}
