@@ -46,6 +46,8 @@ pub struct GlobalArgs {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a Python script with MCP tools available; everything after `--` goes to the script.
+    Run(RunArgs),
     /// List configured servers, or check that they answer.
     Servers(ServersArgs),
     /// List the tools of one server, or of all servers.
@@ -54,6 +56,27 @@ pub enum Command {
     Call(CallArgs),
     /// Serve mcpscript's built-in demo MCP server on stdio (used by the built-in config).
     DemoServer(DemoServerArgs),
+}
+
+/// `mcpscript run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The Python script.
+    pub script: std::path::PathBuf,
+    /// Arguments for the script (after `--`), passed verbatim as `sys.argv[1:]`.
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+    /// Seconds the whole run may take; then the script and everything it started are killed
+    /// (exit code 124).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0)]
+    pub timeout: f64,
+    /// Bytes of stdout and of stderr kept for --json (the middle of longer output is dropped,
+    /// with a marker).
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    pub output_limit: usize,
+    /// Append one JSON line per tool call (server, tool, arguments, duration, outcome) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<std::path::PathBuf>,
 }
 
 /// `mcpscript servers`.

@@ -2,6 +2,7 @@
 
 mod call;
 mod demo;
+mod run;
 mod servers;
 mod tools;
 
@@ -19,6 +20,7 @@ pub async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         ctx.note_builtin();
     }
     let result = match cli.command {
+        Command::Run(args) => run::run(&ctx, &args).await,
         Command::Servers(args) => match args.action {
             None => servers::list(&ctx),
             Some(ServersAction::Check(check)) => servers::check(&ctx, &check.names).await,

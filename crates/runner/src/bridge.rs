@@ -1,0 +1,288 @@
+//! The host side of the bridge (docs/bridge.md): newline-delimited JSON requests from the
+//! script, served concurrently, answered in any order.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mcpscript_client::{PoolError, suggest};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::unix::pipe;
+use tokio::sync::mpsc;
+
+use crate::ToolHost;
+
+/// One tool call made by the script, for `--json` and the audit log.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CallRecord {
+    /// The server.
+    pub server: String,
+    /// The tool.
+    pub tool: String,
+    /// Wall time of the call on the host, in milliseconds.
+    pub duration_ms: f64,
+    /// `ok`, `tool_error` (the tool answered `isError`), or the error type raised in the script.
+    pub outcome: String,
+    /// The error message, when the call failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What the bridge shares with the run.
+pub(crate) struct RunState {
+    pub result: Mutex<Option<Value>>,
+    pub calls: Mutex<Vec<CallRecord>>,
+    pub audit: Option<Mutex<std::fs::File>>,
+    pub script: String,
+    pub ends_at: Instant,
+}
+
+#[derive(Deserialize)]
+struct Request {
+    id: Option<u64>,
+    op: String,
+    server: Option<String>,
+    tool: Option<String>,
+    arguments: Option<Value>,
+    timeout_ms: Option<u64>,
+    value: Option<Value>,
+    level: Option<String>,
+    message: Option<String>,
+}
+
+type Reply = Result<Value, Value>;
+
+fn frame(id: u64, reply: Reply) -> Vec<u8> {
+    let body = match reply {
+        Ok(result) => json!({"id": id, "ok": true, "result": result}),
+        Err(error) => json!({"id": id, "ok": false, "error": error}),
+    };
+    let mut bytes = serde_json::to_vec(&body).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+fn bridge_error(message: impl Into<String>) -> Value {
+    json!({"type": "BridgeError", "message": message.into()})
+}
+
+/// The script-side error for a pool error (docs/bridge.md's table).
+fn error_value(e: &PoolError, server: &str, tool: &str) -> Value {
+    let message = e.to_string();
+    let hint = e.hint();
+    let mut v = match e {
+        PoolError::UnknownServer { known, .. } => json!({
+            "type": "ToolNotFoundError", "server": server, "tool": tool,
+            "suggestions": suggest(server, known.iter().map(String::as_str)),
+        }),
+        PoolError::ToolNotFound { suggestions, .. } => json!({
+            "type": "ToolNotFoundError", "server": server, "tool": tool, "suggestions": suggestions,
+        }),
+        PoolError::InvalidArguments { errors, .. } => json!({
+            "type": "InvalidArgumentsError", "server": server, "tool": tool,
+            "errors": errors.iter().map(|e| json!({"path": e.path, "message": e.message})).collect::<Vec<_>>(),
+        }),
+        PoolError::CallTimeout { timeout, .. } => json!({
+            "type": "ToolTimeoutError", "server": server, "tool": tool,
+            "timeout_ms": u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+        }),
+        PoolError::Denied { .. } => json!({"type": "PolicyError", "server": server, "tool": tool}),
+        PoolError::Rpc { .. } | PoolError::Protocol { .. } => {
+            json!({"type": "ProtocolError", "server": server, "tool": tool})
+        }
+        PoolError::ShutDown => json!({"type": "BridgeError"}),
+        PoolError::Config(_)
+        | PoolError::Disabled { .. }
+        | PoolError::Spawn { .. }
+        | PoolError::StartupTimeout { .. }
+        | PoolError::Initialize { .. }
+        | PoolError::ServerDied { .. } => json!({
+            "type": "ServerUnavailableError", "server": server, "stderr_tail": e.stderr_tail(),
+        }),
+    };
+    if let Value::Object(map) = &mut v {
+        map.insert("message".into(), Value::String(message));
+        if let Some(h) = hint {
+            map.insert("hint".into(), Value::String(h));
+        }
+    }
+    v
+}
+
+impl RunState {
+    fn record(&self, record: CallRecord, arguments: Option<&Value>) {
+        if let Some(audit) = &self.audit {
+            let ts = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64());
+            let line = json!({
+                "ts": ts, "script": self.script, "server": record.server, "tool": record.tool,
+                "arguments": arguments, "duration_ms": record.duration_ms, "outcome": record.outcome,
+                "error": record.error,
+            });
+            if let Ok(mut file) = audit.lock() {
+                use std::io::Write;
+                let _ = writeln!(file, "{line}");
+            }
+        }
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push(record);
+        }
+    }
+}
+
+async fn call_tool<H: ToolHost>(host: &H, state: &RunState, req: Request) -> Reply {
+    let (Some(server), Some(tool)) = (req.server, req.tool) else {
+        return Err(bridge_error("call_tool needs \"server\" and \"tool\""));
+    };
+    let arguments = match req.arguments {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(map)) => Some(map),
+        Some(_) => return Err(bridge_error("\"arguments\" must be an object or null")),
+    };
+    let left = state.ends_at.saturating_duration_since(Instant::now());
+    let deadline = req
+        .timeout_ms
+        .map_or(left, |ms| Duration::from_millis(ms).min(left));
+    let audit_args = state.audit.as_ref().map(|_| json!(arguments));
+    let started = Instant::now();
+    let outcome = host
+        .call_tool(&server, &tool, arguments, Some(deadline))
+        .await;
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let (reply, outcome, error) = match outcome {
+        Ok(result) => {
+            let label = if result.is_error == Some(true) {
+                "tool_error"
+            } else {
+                "ok"
+            };
+            let value = serde_json::to_value(&result).unwrap_or(Value::Null);
+            (Ok(value), label.to_owned(), None)
+        }
+        Err(e) => {
+            let v = error_value(&e, &server, &tool);
+            let label = v["type"].as_str().unwrap_or("BridgeError").to_owned();
+            (Err(v), label, Some(e.to_string()))
+        }
+    };
+    tracing::info!(target: "mcpscript::call", %server, %tool, duration_ms, outcome = %outcome, "tool call");
+    state.record(
+        CallRecord {
+            server,
+            tool,
+            duration_ms,
+            outcome,
+            error,
+        },
+        audit_args.as_ref(),
+    );
+    reply
+}
+
+async fn handle<H: ToolHost>(host: &H, state: &RunState, req: Request) -> Reply {
+    match req.op.as_str() {
+        "call_tool" => call_tool(host, state, req).await,
+        "list_tools" => {
+            let Some(server) = req.server else {
+                return Err(bridge_error("list_tools needs \"server\""));
+            };
+            host.list_tools(&server)
+                .await
+                .map(Value::Array)
+                .map_err(|e| error_value(&e, &server, ""))
+        }
+        "list_servers" => Ok(Value::Array(host.list_servers())),
+        "set_result" => {
+            if let Ok(mut r) = state.result.lock() {
+                *r = req.value;
+            }
+            Ok(Value::Null)
+        }
+        other => Err(bridge_error(format!("unknown op \"{other}\""))),
+    }
+}
+
+fn log(req: &Request) {
+    let message = req.message.as_deref().unwrap_or_default();
+    match req.level.as_deref() {
+        Some("debug") => tracing::debug!(target: "mcpscript::script", "{message}"),
+        Some("warning") => tracing::warn!(target: "mcpscript::script", "{message}"),
+        Some("error") => tracing::error!(target: "mcpscript::script", "{message}"),
+        _ => tracing::info!(target: "mcpscript::script", "{message}"),
+    }
+}
+
+/// Serves the bridge until the script closes its end. Dropping the future cancels every call in
+/// flight (rmcp then sends `notifications/cancelled`).
+pub(crate) async fn serve<H: ToolHost>(
+    host: Arc<H>,
+    state: Arc<RunState>,
+    from_child: pipe::Receiver,
+    mut to_child: pipe::Sender,
+) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    let writer = async move {
+        while let Some(bytes) = rx.recv().await {
+            if to_child.write_all(&bytes).await.is_err() {
+                break;
+            }
+        }
+    };
+    let reader = async move {
+        let mut lines = BufReader::with_capacity(64 * 1024, from_child);
+        let mut line = Vec::new();
+        let mut in_flight = futures::stream::FuturesUnordered::new();
+        loop {
+            use futures::StreamExt;
+            // `read_until` keeps partial input in `line` when the other branch wins, so the
+            // buffer is cleared only once a whole line has been taken.
+            tokio::select! {
+                read = lines.read_until(b'\n', &mut line) => {
+                    if !matches!(read, Ok(n) if n > 0) {
+                        break;
+                    }
+                }
+                Some(()) = in_flight.next(), if !in_flight.is_empty() => continue,
+            }
+            let parsed = serde_json::from_slice::<Request>(&line);
+            let raw_id = || {
+                serde_json::from_slice::<Value>(&line)
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(Value::as_u64))
+            };
+            let req: Request = match parsed {
+                Ok(r) => r,
+                Err(e) => {
+                    let id = raw_id();
+                    line.clear();
+                    tracing::warn!("malformed bridge frame: {e}");
+                    if let Some(id) = id {
+                        let _ = tx.send(frame(
+                            id,
+                            Err(bridge_error(format!("malformed request: {e}"))),
+                        ));
+                    }
+                    continue;
+                }
+            };
+            line.clear();
+            let Some(id) = req.id else {
+                if req.op == "log" {
+                    log(&req);
+                }
+                continue;
+            };
+            let (host, state, tx) = (host.clone(), state.clone(), tx.clone());
+            in_flight.push(async move {
+                let reply = handle(&*host, &state, req).await;
+                let _ = tx.send(frame(id, reply));
+            });
+        }
+        // The script closed its end: let calls already in flight finish and answer.
+        use futures::StreamExt;
+        while in_flight.next().await.is_some() {}
+    };
+    tokio::join!(reader, writer);
+}

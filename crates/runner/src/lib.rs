@@ -1,0 +1,278 @@
+//! Running a script: starts `python3` with the embedded runtime package and the bridge on two
+//! inherited pipes, serves its tool calls through a [`ToolHost`], bounds its time and output, and
+//! returns a [`RunOutcome`]. A failing script is data (an exit code, a traceback on stderr), not an
+//! `Err`; `Err` means the run could not start.
+
+mod bridge;
+mod capture;
+mod host;
+mod python;
+
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use command_fds::{CommandFdExt, FdMapping};
+use serde_json::Value;
+use tokio::net::unix::pipe;
+
+pub use bridge::CallRecord;
+pub use capture::Captured;
+pub use host::{PoolHost, ToolHost};
+pub use python::{PYTHON_ENV, embedded_files, interpreter, runtime_dir};
+
+/// Default whole-run timeout.
+pub const DEFAULT_RUN_TIMEOUT: Duration = Duration::from_secs(300);
+/// Default bound on captured stdout and stderr, each.
+pub const DEFAULT_OUTPUT_LIMIT: usize = 1024 * 1024;
+/// Exit code of a run that hit its timeout (as `timeout(1)` uses).
+pub const TIMEOUT_EXIT_CODE: i32 = 124;
+
+/// What to run and how.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// The script.
+    pub script: PathBuf,
+    /// Arguments, passed verbatim as `sys.argv[1:]`.
+    pub args: Vec<String>,
+    /// Whole-run timeout; the script's process group is killed when it passes.
+    pub timeout: Duration,
+    /// Capture stdout and stderr (bounded) instead of letting them through; stderr is still
+    /// copied to ours live.
+    pub capture: bool,
+    /// Bound on each captured stream.
+    pub output_limit: usize,
+    /// Append one JSON line per tool call to this file.
+    pub audit: Option<PathBuf>,
+}
+
+impl RunSpec {
+    /// A spec with the defaults: 5 minutes, output passed through, no audit.
+    pub fn new(script: impl Into<PathBuf>, args: Vec<String>) -> Self {
+        Self {
+            script: script.into(),
+            args,
+            timeout: DEFAULT_RUN_TIMEOUT,
+            capture: false,
+            output_limit: DEFAULT_OUTPUT_LIMIT,
+            audit: None,
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// The script's exit code; 128+N when killed by signal N; 124 on timeout.
+    pub exit_code: i32,
+    /// What the script handed back (`set_result`, or the return value of `asyncio.run(main())`).
+    pub result: Option<Value>,
+    /// Captured stdout, when capturing.
+    pub stdout: Option<Captured>,
+    /// Captured stderr, when capturing.
+    pub stderr: Option<Captured>,
+    /// Every tool call, in completion order.
+    pub tool_calls: Vec<CallRecord>,
+    /// The run hit its timeout.
+    pub timed_out: bool,
+    /// Wall time of the run.
+    pub duration: Duration,
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The script does not exist.
+    #[error("script not found: {}", path.display())]
+    ScriptNotFound {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// No Python interpreter.
+    #[error("no Python interpreter found (tried {tried})")]
+    PythonNotFound {
+        /// What was tried.
+        tried: String,
+    },
+    /// The runtime package could not be written.
+    #[error("cannot write the Python runtime package to {}: {source}", path.display())]
+    Runtime {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The audit file could not be opened.
+    #[error("cannot open audit file {}: {source}", path.display())]
+    Audit {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Starting Python failed.
+    #[error("cannot start {}: {source}", python.display())]
+    Spawn {
+        /// The interpreter.
+        python: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl RunError {
+    /// A fix, when there is an obvious one.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            RunError::ScriptNotFound { .. } => Some(
+                "give the path to a Python file, e.g. `mcpscript run examples/quickstart.py`"
+                    .into(),
+            ),
+            RunError::PythonNotFound { .. } => Some(format!(
+                "install Python 3 (`apt-get install python3`) or point {PYTHON_ENV} at an interpreter"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Runs `spec` with `host` serving its tool calls.
+pub async fn run<H: ToolHost>(host: Arc<H>, spec: &RunSpec) -> Result<RunOutcome, RunError> {
+    let started = Instant::now();
+    if !spec.script.is_file() {
+        return Err(RunError::ScriptNotFound {
+            path: spec.script.clone(),
+        });
+    }
+    let python = interpreter()?;
+    let runtime = runtime_dir()?;
+    let audit = match &spec.audit {
+        None => None,
+        Some(path) => Some(Mutex::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|source| RunError::Audit {
+                    path: path.clone(),
+                    source,
+                })?,
+        )),
+    };
+    let spawn_err = |source| RunError::Spawn {
+        python: python.clone(),
+        source,
+    };
+    // Both ends are close-on-exec: only the script gets its two, at fds 3 and 4.
+    let (child_reads, host_writes) = std::io::pipe().map_err(spawn_err)?;
+    let (host_reads, child_writes) = std::io::pipe().map_err(spawn_err)?;
+
+    let mut cmd = tokio::process::Command::new(&python);
+    cmd.arg(runtime.join("bootstrap.py"))
+        .arg(&spec.script)
+        .args(&spec.args)
+        .env("MCPSCRIPT_BRIDGE", "3,4")
+        .stdin(Stdio::inherit())
+        .process_group(0)
+        .kill_on_drop(true);
+    if spec.capture {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
+    cmd.fd_mappings(vec![
+        FdMapping {
+            parent_fd: OwnedFd::from(child_reads),
+            child_fd: 3,
+        },
+        FdMapping {
+            parent_fd: OwnedFd::from(child_writes),
+            child_fd: 4,
+        },
+    ])
+    .map_err(|e| spawn_err(std::io::Error::other(e)))?;
+    let mut child = cmd.spawn().map_err(spawn_err)?;
+    // The command holds our copies of the script's ends; dropping it lets EOF reach us.
+    drop(cmd);
+    let pid = child.id();
+
+    let state = Arc::new(bridge::RunState {
+        result: Mutex::new(None),
+        calls: Mutex::new(Vec::new()),
+        audit,
+        script: spec.script.display().to_string(),
+        ends_at: started + spec.timeout,
+    });
+    let to_child = pipe::Sender::from_owned_fd(OwnedFd::from(host_writes)).map_err(spawn_err)?;
+    let from_child = pipe::Receiver::from_owned_fd(OwnedFd::from(host_reads)).map_err(spawn_err)?;
+    let bridge = tokio::spawn(bridge::serve(host, state.clone(), from_child, to_child));
+
+    let stdout = child.stdout.take().map(|s| {
+        tokio::spawn(capture::capture(
+            s,
+            spec.output_limit,
+            None::<tokio::io::Stdout>,
+        ))
+    });
+    let stderr = child.stderr.take().map(|s| {
+        tokio::spawn(capture::capture(
+            s,
+            spec.output_limit,
+            Some(tokio::io::stderr()),
+        ))
+    });
+
+    let waited = tokio::time::timeout(spec.timeout, child.wait()).await;
+    let timed_out = waited.is_err();
+    // End the whole group: on timeout the script, and in any case whatever it left behind.
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+        let _ =
+            nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGKILL);
+    }
+    let status = match waited {
+        Ok(status) => status,
+        Err(_) => child.wait().await,
+    };
+    // Calls still in flight are cancelled; a late request from a leftover process sees EOF.
+    bridge.abort();
+    let _ = bridge.await;
+
+    let exit_code = if timed_out {
+        TIMEOUT_EXIT_CODE
+    } else {
+        match status {
+            Ok(s) => {
+                use std::os::unix::process::ExitStatusExt;
+                s.code()
+                    .or_else(|| s.signal().map(|sig| 128 + sig))
+                    .unwrap_or(1)
+            }
+            Err(_) => 1,
+        }
+    };
+    let finish = |task: Option<tokio::task::JoinHandle<Captured>>| async move {
+        match task {
+            None => None,
+            Some(t) => tokio::time::timeout(Duration::from_secs(2), t)
+                .await
+                .ok()
+                .and_then(Result::ok),
+        }
+    };
+    let stdout = finish(stdout).await;
+    let stderr = finish(stderr).await;
+    let result = state.result.lock().ok().and_then(|mut r| r.take());
+    let tool_calls = state.calls.lock().map(|c| c.clone()).unwrap_or_default();
+    Ok(RunOutcome {
+        exit_code,
+        result,
+        stdout,
+        stderr,
+        tool_calls,
+        timed_out,
+        duration: started.elapsed(),
+    })
+}
