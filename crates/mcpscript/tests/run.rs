@@ -1,0 +1,435 @@
+//! `mcpscript run` end to end: the real binary, real python3, the bridge, the demo fixture server
+//! and the real MCP servers.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// Writes `script` into `dir` and runs it with `--json` and extra mcpscript args before `--`.
+fn run_json(dir: &Path, script: &str, mcp_args: &[&str], script_args: &[&str]) -> (Output, Value) {
+    let path = dir.join("script.py");
+    std::fs::write(&path, script).unwrap();
+    let mut args = vec!["run", path.to_str().unwrap(), "--json"];
+    args.extend_from_slice(mcp_args);
+    args.push("--");
+    args.extend_from_slice(script_args);
+    let out = common::run(dir, &args);
+    let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON object ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, value)
+}
+
+fn faults_config(dir: &Path) -> String {
+    common::config_file(
+        dir,
+        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server", "--faults"], "timeout": "20s"}}}"#,
+    )
+    .display()
+    .to_string()
+}
+
+#[test]
+fn quickstart_runs_on_the_builtin_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let quickstart = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart.py");
+    let out = common::run(dir.path(), &["run", quickstart.to_str().unwrap(), "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["exit_code"], 0, "{v:#}");
+    assert_eq!(v["result"]["notes_found"], 1);
+    assert!(v["stdout"]["text"].as_str().unwrap().contains("8 parallel calls done"));
+    assert!(v["tool_calls"].as_array().unwrap().len() >= 12);
+}
+
+#[test]
+fn argv_passes_verbatim_and_exit_codes_become_ours() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "import sys\nfrom runtime import set_result\nset_result(sys.argv)\nsys.exit(7)\n";
+    let (out, v) = run_json(dir.path(), script, &[], &["--flag", "x y", "--", "other.py", "-v"]);
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(v["exit_code"], 7);
+    let argv = v["result"].as_array().unwrap();
+    assert!(argv[0].as_str().unwrap().ends_with("script.py"));
+    assert_eq!(argv[1..], [json!("--flag"), json!("x y"), json!("--"), json!("other.py"), json!("-v")]);
+}
+
+#[test]
+fn results_errors_and_content_kinds_reach_the_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = faults_config(dir.path());
+    let script = r#"
+import asyncio
+from runtime import (call_tool, call_tool_raw, call_tool_sync, set_result, ToolError, ToolNotFoundError,
+                     InvalidArgumentsError, ImageContent)
+
+async def main():
+    out = {}
+    out["structured"] = await call_tool("demo", "add", {"a": 2, "b": 3})
+    out["text"] = await call_tool("demo", "echo", {"text": "plain"})
+    out["json_text"] = await call_tool("demo", "echo", {"text": '{"k": [1, 2]}'})
+    blocks = await call_tool("demo", "tiny_image", {})
+    out["image"] = [type(b).__name__ for b in blocks]
+    out["png"] = next(b for b in blocks if isinstance(b, ImageContent)).bytes()[:4] == b"\x89PNG"
+    raw = await call_tool_raw("demo", "mixed_content", {})
+    out["raw_types"] = [c["type"] for c in raw["content"]]
+    try:
+        await call_tool("demo", "fail", {"message": "bad day"})
+    except ToolError as e:
+        out["tool_error"] = str(e)
+    try:
+        await call_tool("demo", "ecko", {})
+    except ToolNotFoundError as e:
+        out["suggestions"] = e.suggestions
+    try:
+        await call_tool("demo", "add", {"a": "two"})
+    except InvalidArgumentsError as e:
+        out["invalid"] = sorted(err["path"] for err in e.errors)
+    out["sync"] = call_tool_sync("demo", "echo", {"text": "sync"})
+    out["odd"] = [await call_tool("demo", n, {"text": n}) for n in ["echo-tool", "class", "größe"]]
+    set_result(out)
+
+asyncio.run(main())
+"#;
+    let (out, v) = run_json(dir.path(), script, &["--config", &cfg], &[]);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let r = &v["result"];
+    assert_eq!(r["structured"], json!({"result": 5}));
+    assert_eq!(r["text"], "plain");
+    assert_eq!(r["json_text"], json!({"k": [1, 2]}));
+    assert!(r["image"].as_array().unwrap().contains(&json!("ImageContent")), "{r:#}");
+    assert_eq!(r["png"], true);
+    assert_eq!(r["raw_types"].as_array().unwrap().len(), 4, "{r:#}");
+    assert!(r["tool_error"].as_str().unwrap().contains("bad day"));
+    assert!(r["suggestions"].as_array().unwrap().contains(&json!("echo")));
+    assert_eq!(r["invalid"], json!(["", "/a"]));
+    assert_eq!(r["sync"], "sync");
+    assert_eq!(r["odd"], json!(["echo-tool", "class", "größe"]));
+    let outcomes: Vec<&str> = v["tool_calls"].as_array().unwrap().iter().map(|c| c["outcome"].as_str().unwrap()).collect();
+    assert!(outcomes.contains(&"tool_error") && outcomes.contains(&"ToolNotFoundError"), "{outcomes:?}");
+}
+
+#[test]
+fn a_server_crash_mid_run_is_an_exception_and_the_script_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = faults_config(dir.path());
+    let script = r#"
+from runtime import call_tool_sync, set_result, ServerUnavailableError
+before = call_tool_sync("demo", "echo", {"text": "before"})
+try:
+    call_tool_sync("demo", "crash", {"code": 5})
+    caught = None
+except ServerUnavailableError as e:
+    caught = {"msg": str(e), "tail": e.stderr_tail}
+after = call_tool_sync("demo", "echo", {"text": "after"})
+set_result({"before": before, "caught": caught, "after": after})
+"#;
+    let (out, v) = run_json(dir.path(), script, &["--config", &cfg], &[]);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let r = &v["result"];
+    assert_eq!(r["after"], "after");
+    assert!(r["caught"]["msg"].as_str().unwrap().contains("exited with status 5"), "{r:#}");
+    assert!(r["caught"]["tail"].to_string().contains("crashing on purpose"), "{r:#}");
+}
+
+#[test]
+fn the_run_timeout_kills_the_whole_process_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("child.pid");
+    let script = format!(
+        "import subprocess, time\np = subprocess.Popen(['sleep', '300'])\nopen({:?}, 'w').write(str(p.pid))\ntime.sleep(300)\n",
+        pidfile.display().to_string()
+    );
+    let started = Instant::now();
+    let (out, v) = run_json(dir.path(), &script, &["--timeout", "1.5"], &[]);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(124));
+    assert_eq!(v["timed_out"], true);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout"));
+    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !common::process_gone(pid) {
+        assert!(Instant::now() < deadline, "the script's child survived the timeout");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ten_megabytes_of_output_are_bounded_with_a_marker() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "import sys\nsys.stdout.write('x' * 10_000_000)\nsys.stdout.write('THE END')\n";
+    let (out, v) = run_json(dir.path(), script, &["--output-limit", "65536"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = &v["stdout"];
+    assert_eq!(stdout["truncated"], true);
+    assert_eq!(stdout["bytes"], 10_000_007);
+    let text = stdout["text"].as_str().unwrap();
+    assert!(text.len() < 70_000, "{}", text.len());
+    assert!(text.contains("bytes dropped by mcpscript") && text.ends_with("THE END"));
+}
+
+#[test]
+fn printed_fake_frames_are_just_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+import json, sys
+frame = {"id": 1, "op": "call_tool", "server": "demo", "tool": "echo", "arguments": {"text": "forged"}}
+print(json.dumps(frame)); sys.stdout.flush()
+print(json.dumps(frame), file=sys.stderr)
+"#;
+    let (out, v) = run_json(dir.path(), script, &[], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(v["tool_calls"], json!([]), "a printed frame made a call: {v:#}");
+    assert!(v["stdout"]["text"].as_str().unwrap().contains("forged"));
+}
+
+#[test]
+fn a_hundred_parallel_calls_are_all_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+import asyncio
+from runtime import call_tool, set_result
+async def main():
+    texts = await asyncio.gather(*[call_tool("demo", "echo", {"text": f"m{i}"}) for i in range(100)])
+    set_result(texts == [f"m{i}" for i in range(100)])
+asyncio.run(main())
+"#;
+    let (out, v) = run_json(dir.path(), script, &[], &[]);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(v["result"], true);
+    assert_eq!(v["tool_calls"].as_array().unwrap().len(), 100);
+}
+
+#[test]
+fn parallel_sleeps_overlap_on_the_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+import asyncio, time
+from runtime import call_tool, set_result
+async def main():
+    await call_tool("demo", "echo", {"text": "warm up"})
+    t = time.perf_counter()
+    await asyncio.gather(*[call_tool("demo", "sleep", {"ms": 300}) for _ in range(16)])
+    set_result(time.perf_counter() - t)
+asyncio.run(main())
+"#;
+    let (_, v) = run_json(dir.path(), script, &[], &[]);
+    // Sixteen 300 ms calls one after another would take 4.8 s; overlapped they take about 0.3 s.
+    assert!(v["result"].as_f64().unwrap() < 2.4, "{v:#}");
+}
+
+#[test]
+fn script_failures_are_reported_with_clear_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (out, v) = run_json(d, "def f(:\n    pass\n", &[], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(v["stderr"]["text"].as_str().unwrap().contains("syntax error"), "{v:#}");
+    let (out, v) = run_json(d, "raise ValueError('boom')\n", &[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = v["stderr"]["text"].as_str().unwrap();
+    assert!(err.contains("Traceback") && err.contains("ValueError: boom"), "{err}");
+
+    let out = common::run(d, &["run", "missing.py"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("script not found: missing.py") && err.contains("hint:"), "{err}");
+
+    std::fs::write(d.join("ok.py"), "print('hi')\n").unwrap();
+    let out = std::process::Command::new(common::bin())
+        .args(["run", "ok.py"])
+        .current_dir(d)
+        .env_remove("MCPSCRIPT_CONFIG")
+        .env("MCPSCRIPT_PYTHON", "/nonexistent/python3")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no Python interpreter") && err.contains("MCPSCRIPT_PYTHON"), "{err}");
+}
+
+#[test]
+fn audit_file_gets_one_line_per_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let script = "from runtime import call_tool_sync\ncall_tool_sync('demo', 'echo', {'text': 'a'})\ncall_tool_sync('demo', 'add', {'a': 1, 'b': 2})\n";
+    let (out, _) = run_json(dir.path(), script, &["--audit", audit.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<Value> = std::fs::read_to_string(&audit)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["tool"], "add");
+    assert_eq!(lines[1]["arguments"], json!({"a": 1, "b": 2}));
+    assert_eq!(lines[1]["outcome"], "ok");
+}
+
+#[test]
+fn a_call_after_the_run_ended_is_refused_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("late.txt");
+    // The script leaves a process behind that calls a tool after the script has exited. The run
+    // kills it with the process group; if it ever ran, it must see a clean BridgeError.
+    let script = format!(
+        r#"
+import os, sys, time
+if os.fork() == 0:
+    time.sleep(0.5)
+    from runtime import call_tool_sync, BridgeError
+    try:
+        call_tool_sync("demo", "echo", {{"text": "late"}})
+        open({p:?}, "w").write("answered")
+    except BridgeError as e:
+        open({p:?}, "w").write("refused: " + str(e))
+    os._exit(0)
+print("parent done")
+"#,
+        p = report.display().to_string()
+    );
+    let (out, v) = run_json(dir.path(), &script, &[], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(v["tool_calls"], json!([]));
+    if let Ok(text) = std::fs::read_to_string(&report) {
+        assert!(text.starts_with("refused"), "{text}");
+    }
+}
+
+#[test]
+fn seed_templates_run_unchanged_against_real_servers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let repo = d.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    for args in [vec!["init", "-q", "-b", "main"], vec!["commit", "-q", "--allow-empty", "-m", "seed commit"]] {
+        let ok = std::process::Command::new("git")
+            .args(&args)
+            .current_dir(&repo)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    }
+    let r = common::real;
+    let cfg = common::config_file(
+        d,
+        &json!({"mcpServers": {
+            "everything": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_EVERYTHING")]},
+            "filesystem": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_FILESYSTEM"), d]},
+            "memory": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_MEMORY")], "env": {"MEMORY_FILE_PATH": d.join("m.jsonl")}},
+            "git": {"command": r("MCPSCRIPT_TEST_GIT"), "args": ["--repository", repo]},
+            "time": {"command": r("MCPSCRIPT_TEST_TIME"), "args": ["--local-timezone", "UTC"]}
+        }})
+        .to_string(),
+    );
+    let cfg = cfg.to_str().unwrap();
+
+    // The seed's simple template: argparse with the `.py`-filtering idiom, the import inside
+    // main(), the result returned from main() through asyncio.run.
+    let simple = r#"
+"""
+SCRIPT: Simple call
+CLI ARGUMENTS:
+    --zone    Time zone (required)
+"""
+import argparse
+import asyncio
+import sys
+
+def parse_args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--zone", required=True)
+    args_to_parse = [arg for arg in sys.argv[1:] if not arg.endswith(".py")]
+    return parser.parse_args(args_to_parse)
+
+async def main():
+    args = parse_args()
+    from runtime.mcp_client import call_mcp_tool
+    result = await call_mcp_tool("time__get_current_time", {"timezone": args.zone})
+    print(f"Fetched time for {args.zone}")
+    return result
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"#;
+    let (out, v) = run_json(d, simple, &["--config", cfg], &["--zone", "Asia/Tokyo"]);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(v["result"]["timezone"], "Asia/Tokyo", "{v:#}");
+
+    // The seed's pipeline template: several servers chained, intermediate data kept local.
+    let pipeline = r#"
+import argparse
+import asyncio
+import sys
+
+def parse_args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repo-path", default=".")
+    parser.add_argument("--max-commits", type=int, default=5)
+    args_to_parse = [arg for arg in sys.argv[1:] if not arg.endswith(".py")]
+    return parser.parse_args(args_to_parse)
+
+async def main():
+    args = parse_args()
+    from runtime.mcp_client import call_mcp_tool
+    status = await call_mcp_tool("git__git_status", {"repo_path": args.repo_path})
+    log = await call_mcp_tool("git__git_log", {"repo_path": args.repo_path, "max_count": args.max_commits})
+    summed = await call_mcp_tool("everything__get-sum", {"a": 1, "b": 2})
+    await call_mcp_tool("memory__create_entities", {"entities": [{"name": "repo", "entityType": "repo", "observations": [str(log)[:80]]}]})
+    graph = await call_mcp_tool("memory__read_graph", {})
+    allowed = await call_mcp_tool("filesystem__list_allowed_directories", {})
+    return {"status_ok": "main" in str(status), "log_has_commit": "seed commit" in str(log),
+            "sum": str(summed), "entities": len(graph["entities"]), "fs": allowed["content"]}
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"#;
+    let repo_s = repo.to_str().unwrap();
+    let (out, v) = run_json(d, pipeline, &["--config", cfg], &["--repo-path", repo_s, "--max-commits", "3", "pipeline.py"]);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let r = &v["result"];
+    assert_eq!(r["status_ok"], true, "{r:#}");
+    assert_eq!(r["log_has_commit"], true, "{r:#}");
+    assert!(r["sum"].as_str().unwrap().contains('3'), "{r:#}");
+    assert_eq!(r["entities"], 1);
+    assert!(r["fs"].as_str().unwrap().contains("Allowed directories"), "{r:#}");
+    let servers: std::collections::BTreeSet<&str> =
+        v["tool_calls"].as_array().unwrap().iter().map(|c| c["server"].as_str().unwrap()).collect();
+    assert_eq!(servers.len(), 4, "{servers:?}");
+}
+
+#[test]
+fn examples_run_against_the_real_servers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let r = common::real;
+    let cfg = common::config_file(
+        d,
+        &json!({"mcpServers": {
+            "everything": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_EVERYTHING")]},
+            "time": {"command": r("MCPSCRIPT_TEST_TIME"), "args": ["--local-timezone", "UTC"]}
+        }})
+        .to_string(),
+    );
+    let fanout = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fanout.py");
+    let out = common::run(d, &["run", fanout.to_str().unwrap(), "--json", "--config", cfg.to_str().unwrap()]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["exit_code"], 0, "{v:#}");
+    assert!(v["result"]["Asia/Tokyo"].as_str().unwrap().contains("+09:00"), "{v:#}");
+    assert!(v["result"]["Not/AZone"].as_str().unwrap().starts_with("error"), "{v:#}");
+    assert_eq!(v["tool_calls"].as_array().unwrap().len(), 25);
+}
