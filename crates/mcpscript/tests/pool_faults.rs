@@ -392,7 +392,10 @@ async fn arguments_are_checked_against_the_input_schema_on_the_host() {
         panic!("{err:?}")
     };
     assert!(errors.iter().any(|e| e.path == "/a"), "{errors:?}");
-    assert!(errors.iter().any(|e| e.message.contains("\"b\"")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.message.contains("\"b\"")),
+        "{errors:?}"
+    );
     assert!(err.to_string().contains("/a"), "{err}");
     pool.shutdown().await;
 }
