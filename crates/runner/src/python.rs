@@ -29,12 +29,29 @@ pub fn interpreter() -> Result<PathBuf, RunError> {
         };
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
+    let found = std::env::split_paths(&path)
         .map(|dir| dir.join("python3"))
         .find(|candidate| candidate.is_file())
         .ok_or_else(|| RunError::PythonNotFound {
             tried: "python3 on PATH".into(),
-        })
+        })?;
+    if is_script_shim(&found) {
+        tracing::info!(
+            "python3 on PATH ({}) is a shell-script shim (pyenv, asdf…) that adds its own start-up \
+             time to every run; set {PYTHON_ENV} to the real interpreter for faster runs",
+            found.display()
+        );
+    }
+    Ok(found)
+}
+
+/// Whether `path` is a `#!` script rather than a binary (version-manager shims are).
+fn is_script_shim(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| &head == b"#!")
 }
 
 fn cache_root() -> PathBuf {
