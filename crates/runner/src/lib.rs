@@ -151,6 +151,7 @@ pub async fn run<H: ToolHost>(host: Arc<H>, spec: &RunSpec) -> Result<RunOutcome
     }
     let python = interpreter()?;
     let runtime = runtime_dir()?;
+    python::precompile(&runtime, &python);
     let audit = match &spec.audit {
         None => None,
         Some(path) => Some(Mutex::new(

@@ -64,6 +64,32 @@ fn cache_root() -> PathBuf {
     std::env::temp_dir().join("mcpscript")
 }
 
+/// Compiles the runtime's bytecode once per interpreter, so runs never pay for compiling it
+/// (many environments set `PYTHONDONTWRITEBYTECODE`, and a sandbox may be read-only). Failure
+/// only costs speed, so it is logged, not returned.
+pub fn precompile(dir: &Path, python: &Path) {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    python.hash(&mut hasher);
+    let marker = dir.join(format!(".compiled-{:016x}", hasher.finish()));
+    if marker.is_file() {
+        return;
+    }
+    let status = std::process::Command::new(python)
+        .args(["-m", "compileall", "-q", "--invalidation-mode", "checked-hash", "-d"])
+        .arg(dir)
+        .arg(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => {
+            let _ = std::fs::write(&marker, b"");
+        }
+        other => tracing::debug!("could not precompile the runtime package: {other:?}"),
+    }
+}
+
 /// The directory holding `bootstrap.py` and `runtime/`, written on first use.
 pub fn runtime_dir() -> Result<PathBuf, RunError> {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();

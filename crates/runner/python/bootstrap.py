@@ -1,0 +1,26 @@
+"""mcpscript's entry point for scripts: ``python3 DIR/bootstrap.py SCRIPT [ARGS...]``.
+
+The host (``mcpscript run``) writes this file and the ``runtime`` package into DIR and starts
+it with ``MCPSCRIPT_BRIDGE=R,W`` naming the bridge descriptors. The work is done by
+``runtime._boot`` (a module, so its byte code is cached); see there for the details.
+"""
+
+import sys
+
+
+def _start():
+    from os.path import abspath, dirname
+
+    here = dirname(abspath(__file__))
+    path = sys.path
+    if not path or path[0] != here:
+        while here in path:
+            path.remove(here)
+        path.insert(0, here)
+    from runtime._boot import main
+
+    main(here, abspath(__file__))
+
+
+if __name__ == "__main__":
+    _start()
