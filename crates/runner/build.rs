@@ -19,10 +19,10 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {
             if name != "tests" && name != "__pycache__" {
                 collect(root, &path, out);
             }
-        } else if name.ends_with(".py") {
-            if let Ok(rel) = path.strip_prefix(root) {
-                out.push(rel.to_string_lossy().into_owned());
-            }
+        } else if name.ends_with(".py")
+            && let Ok(rel) = path.strip_prefix(root)
+        {
+            out.push(rel.to_string_lossy().into_owned());
         }
     }
 }

@@ -17,12 +17,11 @@ fn snapshot(cwd: &Path, args: &[&str]) -> String {
     text = text.replace(&cwd.display().to_string(), "[DIR]");
     text = text.replace(common::bin(), "[BIN]");
     // Start-up times vary run to run.
-    let re = regex_lite_times(&text);
-    re
+    mask_times(&text)
 }
 
 /// Replaces `initialized in 12ms` style durations with a placeholder.
-fn regex_lite_times(text: &str) -> String {
+fn mask_times(text: &str) -> String {
     text.lines()
         .map(|l| match l.find("initialized in ") {
             Some(i) => format!("{}initialized in [TIME]", &l[..i]),

@@ -46,7 +46,12 @@ fn quickstart_runs_on_the_builtin_config() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["exit_code"], 0, "{v:#}");
     assert_eq!(v["result"]["notes_found"], 1);
-    assert!(v["stdout"]["text"].as_str().unwrap().contains("8 parallel calls done"));
+    assert!(
+        v["stdout"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("8 parallel calls done")
+    );
     assert!(v["tool_calls"].as_array().unwrap().len() >= 12);
 }
 
@@ -54,12 +59,26 @@ fn quickstart_runs_on_the_builtin_config() {
 fn argv_passes_verbatim_and_exit_codes_become_ours() {
     let dir = tempfile::tempdir().unwrap();
     let script = "import sys\nfrom runtime import set_result\nset_result(sys.argv)\nsys.exit(7)\n";
-    let (out, v) = run_json(dir.path(), script, &[], &["--flag", "x y", "--", "other.py", "-v"]);
+    let (out, v) = run_json(
+        dir.path(),
+        script,
+        &[],
+        &["--flag", "x y", "--", "other.py", "-v"],
+    );
     assert_eq!(out.status.code(), Some(7));
     assert_eq!(v["exit_code"], 7);
     let argv = v["result"].as_array().unwrap();
     assert!(argv[0].as_str().unwrap().ends_with("script.py"));
-    assert_eq!(argv[1..], [json!("--flag"), json!("x y"), json!("--"), json!("other.py"), json!("-v")]);
+    assert_eq!(
+        argv[1..],
+        [
+            json!("--flag"),
+            json!("x y"),
+            json!("--"),
+            json!("other.py"),
+            json!("-v")
+        ]
+    );
 }
 
 #[test]
@@ -105,16 +124,35 @@ asyncio.run(main())
     assert_eq!(r["structured"], json!({"result": 5}));
     assert_eq!(r["text"], "plain");
     assert_eq!(r["json_text"], json!({"k": [1, 2]}));
-    assert!(r["image"].as_array().unwrap().contains(&json!("ImageContent")), "{r:#}");
+    assert!(
+        r["image"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("ImageContent")),
+        "{r:#}"
+    );
     assert_eq!(r["png"], true);
     assert_eq!(r["raw_types"].as_array().unwrap().len(), 4, "{r:#}");
     assert!(r["tool_error"].as_str().unwrap().contains("bad day"));
-    assert!(r["suggestions"].as_array().unwrap().contains(&json!("echo")));
+    assert!(
+        r["suggestions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("echo"))
+    );
     assert_eq!(r["invalid"], json!(["", "/a"]));
     assert_eq!(r["sync"], "sync");
     assert_eq!(r["odd"], json!(["echo-tool", "class", "größe"]));
-    let outcomes: Vec<&str> = v["tool_calls"].as_array().unwrap().iter().map(|c| c["outcome"].as_str().unwrap()).collect();
-    assert!(outcomes.contains(&"tool_error") && outcomes.contains(&"ToolNotFoundError"), "{outcomes:?}");
+    let outcomes: Vec<&str> = v["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["outcome"].as_str().unwrap())
+        .collect();
+    assert!(
+        outcomes.contains(&"tool_error") && outcomes.contains(&"ToolNotFoundError"),
+        "{outcomes:?}"
+    );
 }
 
 #[test]
@@ -136,8 +174,19 @@ set_result({"before": before, "caught": caught, "after": after})
     assert_eq!(out.status.code(), Some(0), "{v:#}");
     let r = &v["result"];
     assert_eq!(r["after"], "after");
-    assert!(r["caught"]["msg"].as_str().unwrap().contains("exited with status 5"), "{r:#}");
-    assert!(r["caught"]["tail"].to_string().contains("crashing on purpose"), "{r:#}");
+    assert!(
+        r["caught"]["msg"]
+            .as_str()
+            .unwrap()
+            .contains("exited with status 5"),
+        "{r:#}"
+    );
+    assert!(
+        r["caught"]["tail"]
+            .to_string()
+            .contains("crashing on purpose"),
+        "{r:#}"
+    );
 }
 
 #[test]
@@ -154,10 +203,17 @@ fn the_run_timeout_kills_the_whole_process_tree() {
     assert_eq!(out.status.code(), Some(124));
     assert_eq!(v["timed_out"], true);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout"));
-    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     while !common::process_gone(pid) {
-        assert!(Instant::now() < deadline, "the script's child survived the timeout");
+        assert!(
+            Instant::now() < deadline,
+            "the script's child survived the timeout"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -187,7 +243,11 @@ print(json.dumps(frame), file=sys.stderr)
 "#;
     let (out, v) = run_json(dir.path(), script, &[], &[]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(v["tool_calls"], json!([]), "a printed frame made a call: {v:#}");
+    assert_eq!(
+        v["tool_calls"],
+        json!([]),
+        "a printed frame made a call: {v:#}"
+    );
     assert!(v["stdout"]["text"].as_str().unwrap().contains("forged"));
 }
 
@@ -232,16 +292,28 @@ fn script_failures_are_reported_with_clear_messages() {
     let d = dir.path();
     let (out, v) = run_json(d, "def f(:\n    pass\n", &[], &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(v["stderr"]["text"].as_str().unwrap().contains("syntax error"), "{v:#}");
+    assert!(
+        v["stderr"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("syntax error"),
+        "{v:#}"
+    );
     let (out, v) = run_json(d, "raise ValueError('boom')\n", &[], &[]);
     assert_eq!(out.status.code(), Some(1));
     let err = v["stderr"]["text"].as_str().unwrap();
-    assert!(err.contains("Traceback") && err.contains("ValueError: boom"), "{err}");
+    assert!(
+        err.contains("Traceback") && err.contains("ValueError: boom"),
+        "{err}"
+    );
 
     let out = common::run(d, &["run", "missing.py"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("script not found: missing.py") && err.contains("hint:"), "{err}");
+    assert!(
+        err.contains("script not found: missing.py") && err.contains("hint:"),
+        "{err}"
+    );
 
     std::fs::write(d.join("ok.py"), "print('hi')\n").unwrap();
     let out = std::process::Command::new(common::bin())
@@ -253,7 +325,10 @@ fn script_failures_are_reported_with_clear_messages() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no Python interpreter") && err.contains("MCPSCRIPT_PYTHON"), "{err}");
+    assert!(
+        err.contains("no Python interpreter") && err.contains("MCPSCRIPT_PYTHON"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -261,7 +336,12 @@ fn audit_file_gets_one_line_per_call() {
     let dir = tempfile::tempdir().unwrap();
     let audit = dir.path().join("audit.jsonl");
     let script = "from runtime import call_tool_sync\ncall_tool_sync('demo', 'echo', {'text': 'a'})\ncall_tool_sync('demo', 'add', {'a': 1, 'b': 2})\n";
-    let (out, _) = run_json(dir.path(), script, &["--audit", audit.to_str().unwrap()], &[]);
+    let (out, _) = run_json(
+        dir.path(),
+        script,
+        &["--audit", audit.to_str().unwrap()],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(0));
     let lines: Vec<Value> = std::fs::read_to_string(&audit)
         .unwrap()
@@ -311,7 +391,10 @@ fn seed_templates_run_unchanged_against_real_servers() {
     let d = dir.path();
     let repo = d.join("repo");
     std::fs::create_dir_all(&repo).unwrap();
-    for args in [vec!["init", "-q", "-b", "main"], vec!["commit", "-q", "--allow-empty", "-m", "seed commit"]] {
+    for args in [
+        vec!["init", "-q", "-b", "main"],
+        vec!["commit", "-q", "--allow-empty", "-m", "seed commit"],
+    ] {
         let ok = std::process::Command::new("git")
             .args(&args)
             .current_dir(&repo)
@@ -399,16 +482,28 @@ if __name__ == "__main__":
     asyncio.run(main())
 "#;
     let repo_s = repo.to_str().unwrap();
-    let (out, v) = run_json(d, pipeline, &["--config", cfg], &["--repo-path", repo_s, "--max-commits", "3", "pipeline.py"]);
+    let (out, v) = run_json(
+        d,
+        pipeline,
+        &["--config", cfg],
+        &["--repo-path", repo_s, "--max-commits", "3", "pipeline.py"],
+    );
     assert_eq!(out.status.code(), Some(0), "{v:#}");
     let r = &v["result"];
     assert_eq!(r["status_ok"], true, "{r:#}");
     assert_eq!(r["log_has_commit"], true, "{r:#}");
     assert!(r["sum"].as_str().unwrap().contains('3'), "{r:#}");
     assert_eq!(r["entities"], 1);
-    assert!(r["fs"].as_str().unwrap().contains("Allowed directories"), "{r:#}");
-    let servers: std::collections::BTreeSet<&str> =
-        v["tool_calls"].as_array().unwrap().iter().map(|c| c["server"].as_str().unwrap()).collect();
+    assert!(
+        r["fs"].as_str().unwrap().contains("Allowed directories"),
+        "{r:#}"
+    );
+    let servers: std::collections::BTreeSet<&str> = v["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["server"].as_str().unwrap())
+        .collect();
     assert_eq!(servers.len(), 4, "{servers:?}");
 }
 
@@ -426,10 +521,31 @@ fn examples_run_against_the_real_servers() {
         .to_string(),
     );
     let fanout = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fanout.py");
-    let out = common::run(d, &["run", fanout.to_str().unwrap(), "--json", "--config", cfg.to_str().unwrap()]);
+    let out = common::run(
+        d,
+        &[
+            "run",
+            fanout.to_str().unwrap(),
+            "--json",
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["exit_code"], 0, "{v:#}");
-    assert!(v["result"]["Asia/Tokyo"].as_str().unwrap().contains("+09:00"), "{v:#}");
-    assert!(v["result"]["Not/AZone"].as_str().unwrap().starts_with("error"), "{v:#}");
+    assert!(
+        v["result"]["Asia/Tokyo"]
+            .as_str()
+            .unwrap()
+            .contains("+09:00"),
+        "{v:#}"
+    );
+    assert!(
+        v["result"]["Not/AZone"]
+            .as_str()
+            .unwrap()
+            .starts_with("error"),
+        "{v:#}"
+    );
     assert_eq!(v["tool_calls"].as_array().unwrap().len(), 25);
 }

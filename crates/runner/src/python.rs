@@ -75,7 +75,14 @@ pub fn precompile(dir: &Path, python: &Path) {
         return;
     }
     let status = std::process::Command::new(python)
-        .args(["-m", "compileall", "-q", "--invalidation-mode", "checked-hash", "-d"])
+        .args([
+            "-m",
+            "compileall",
+            "-q",
+            "--invalidation-mode",
+            "checked-hash",
+            "-d",
+        ])
         .arg(dir)
         .arg(dir)
         .stdin(std::process::Stdio::null())

@@ -22,7 +22,12 @@ fn python_runtime_unit_tests_pass() {
 #[test]
 fn every_runtime_module_is_embedded() {
     let files: Vec<&str> = mcpscript_runner::embedded_files().collect();
-    for needed in ["bootstrap.py", "runtime/__init__.py", "runtime/mcp_client.py", "runtime/_bridge.py"] {
+    for needed in [
+        "bootstrap.py",
+        "runtime/__init__.py",
+        "runtime/mcp_client.py",
+        "runtime/_bridge.py",
+    ] {
         assert!(files.contains(&needed), "{needed} not embedded: {files:?}");
     }
     assert!(!files.iter().any(|f| f.starts_with("tests/")), "{files:?}");
