@@ -43,6 +43,7 @@ fn help_pages() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     cli_snapshot!("help", d, &["--help"]);
+    cli_snapshot!("help_run", d, &["run", "--help"]);
     cli_snapshot!("help_servers", d, &["servers", "--help"]);
     cli_snapshot!("help_servers_check", d, &["servers", "check", "--help"]);
     cli_snapshot!("help_tools", d, &["tools", "--help"]);
@@ -86,6 +87,14 @@ fn error_messages_and_exit_codes() {
         "err_missing_config",
         d,
         &["servers", "--config", "missing.json"]
+    );
+    cli_snapshot!("err_run_missing_script", d, &["run", "nope.py"]);
+    std::fs::write(d.join("bad.py"), "print('unclosed'\n").unwrap();
+    cli_snapshot!("err_run_syntax", d, &["run", "bad.py"]);
+    cli_snapshot!(
+        "err_run_args_without_dashes",
+        d,
+        &["run", "bad.py", "--flag"]
     );
     std::fs::write(
         d.join("broken.json"),
