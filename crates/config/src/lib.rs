@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 pub use error::{ConfigError, ExpandError, Location, ServerConfigError, ServerErrorKind};
 pub use expand::expand;
-pub use sandbox::SandboxConfig;
+pub use sandbox::{DiscoverConfig, SandboxConfig};
 pub use spec::{
     DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_CONCURRENCY, DEFAULT_STARTUP_TIMEOUT, HttpSpec, Secret,
     ServerSpec, StdioSpec, Transport, redact_url,
@@ -40,6 +40,8 @@ pub struct Config {
     pub servers: Vec<ServerEntry>,
     /// The `sandbox` section (default when absent), or why it is invalid.
     pub sandbox: Result<SandboxConfig, Arc<ConfigError>>,
+    /// The `discover` section (default when absent), or why it is invalid.
+    pub discover: Result<DiscoverConfig, Arc<ConfigError>>,
 }
 
 /// One entry under `mcpServers`.
@@ -149,6 +151,7 @@ impl Config {
                 spec: Ok(spec),
             }],
             sandbox: Ok(SandboxConfig::default()),
+            discover: Ok(DiscoverConfig::default()),
         }
     }
 

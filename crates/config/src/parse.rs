@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{ConfigError, Location, ServerConfigError, ServerErrorKind};
 use crate::expand::expand;
-use crate::sandbox::SandboxConfig;
+use crate::sandbox::{DiscoverConfig, SandboxConfig};
 use crate::spec::{
     DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_CONCURRENCY, DEFAULT_STARTUP_TIMEOUT, HttpSpec, Secret,
     ServerSpec, StdioSpec, Transport,
@@ -27,6 +27,8 @@ struct RawFile<'a> {
     mcp_servers: Option<&'a RawValue>,
     #[serde(borrow)]
     sandbox: Option<&'a RawValue>,
+    #[serde(borrow)]
+    discover: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -168,10 +170,22 @@ pub(crate) fn parse(
         }),
     };
 
+    let discover = match raw.discover {
+        None => Ok(DiscoverConfig::default()),
+        Some(value) => serde_json::from_str::<DiscoverConfig>(value.get()).map_err(|e| {
+            let base = at(offset_in(src, value));
+            ConfigError::Shape {
+                location: shift(&base, &e),
+                message: format!("in \"discover\": {}", strip_position(&e.to_string())),
+            }
+        }),
+    };
+
     Ok(Config {
         path: Some(file.to_path_buf()),
         servers,
         sandbox: sandbox.map_err(std::sync::Arc::new),
+        discover: discover.map_err(std::sync::Arc::new),
     })
 }
 

@@ -31,3 +31,18 @@ pub struct SandboxConfig {
     #[serde(flatten)]
     pub other: IndexMap<String, Value>,
 }
+
+/// The `discover` section: which tools `mcpscript discover` may call beyond those annotated
+/// `readOnlyHint: true`, and sample inputs to call them with.
+///
+/// ```json
+/// "discover": {"tools": ["git.git_log"], "samples": {"git.git_log": [{"repo_path": "."}]}}
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscoverConfig {
+    /// Extra tools, as `server.tool`, that are safe to call.
+    pub tools: Vec<String>,
+    /// Sample arguments by `server.tool`; used instead of generated minimal inputs.
+    pub samples: IndexMap<String, Vec<Value>>,
+}

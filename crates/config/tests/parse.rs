@@ -190,3 +190,13 @@ fn builtin_config_runs_the_demo_server() {
     let spec = cfg.server("demo").unwrap().spec.as_ref().unwrap();
     assert_eq!(spec.transport.target(), "/usr/bin/mcpscript demo-server");
 }
+
+#[test]
+fn discover_section_is_typed_and_checked() {
+    let cfg = parse(r#"{"mcpServers": {}, "discover": {"tools": ["git.git_log"], "samples": {"git.git_log": [{"repo_path": "."}]}}}"#).unwrap();
+    let d = cfg.discover.unwrap();
+    assert_eq!(d.tools, ["git.git_log"]);
+    assert_eq!(d.samples["git.git_log"][0]["repo_path"], ".");
+    let cfg = parse(r#"{"mcpServers": {}, "discover": {"tool": []}}"#).unwrap();
+    assert!(cfg.discover.unwrap_err().to_string().contains("discover"));
+}

@@ -561,3 +561,29 @@ fn examples_run_against_the_real_servers() {
     );
     assert_eq!(v["tool_calls"].as_array().unwrap().len(), 25);
 }
+
+#[test]
+fn result_shapes_are_observed_for_learning() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "from runtime import call_tool_sync\nfor i in range(12):\n    call_tool_sync('demo', 'word_stats', {'text': 'a b a'})\ncall_tool_sync('demo', 'echo', {'text': 'plain'})\n";
+    let path = dir.path().join("s.py");
+    std::fs::write(&path, script).unwrap();
+    let config = mcpscript_config::Config::builtin(Path::new(common::bin()));
+    let pool = mcpscript_client::Pool::new(&config);
+    let host = std::sync::Arc::new(mcpscript_runner::PoolHost::new(pool.clone(), &config));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut spec = mcpscript_runner::RunSpec::new(&path, vec![]);
+    spec.capture = true;
+    let outcome = rt.block_on(mcpscript_runner::run(host, &spec)).unwrap();
+    rt.block_on(pool.shutdown());
+    assert_eq!(outcome.exit_code, 0, "{:?}", outcome.stderr);
+    let stats: Vec<_> = outcome
+        .observations
+        .iter()
+        .filter(|o| o.tool == "word_stats")
+        .collect();
+    assert_eq!(stats.len(), mcpscript_runner::SAMPLES_PER_TOOL);
+    assert_eq!(stats[0].value["words"], 3);
+    // Plain text has no shape to learn.
+    assert!(outcome.observations.iter().all(|o| o.tool != "echo"));
+}

@@ -29,10 +29,45 @@ pub struct CallRecord {
     pub error: Option<String>,
 }
 
+/// Result samples kept per tool for learning result types.
+pub const SAMPLES_PER_TOOL: usize = 8;
+/// Results larger than this (as text) are not kept as samples.
+const SAMPLE_MAX_BYTES: usize = 256 * 1024;
+
+/// A successful result's data, observed during a run, for learning the tool's result type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// The server.
+    pub server: String,
+    /// The tool.
+    pub tool: String,
+    /// `structuredContent`, or the JSON object/array a single text block held.
+    pub value: Value,
+}
+
+/// The data a result carries, when it has a shape worth learning.
+fn observed_value(result: &mcpscript_client::CallToolResult) -> Option<Value> {
+    if let Some(structured) = &result.structured_content {
+        return Some(structured.clone());
+    }
+    let [mcpscript_client::ContentBlock::Text(text)] = result.content.as_slice() else {
+        return None;
+    };
+    if text.text.len() > SAMPLE_MAX_BYTES {
+        return None;
+    }
+    let trimmed = text.text.trim_start();
+    if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
+        return None;
+    }
+    serde_json::from_str(trimmed).ok()
+}
+
 /// What the bridge shares with the run.
 pub(crate) struct RunState {
     pub result: Mutex<Option<Value>>,
     pub calls: Mutex<Vec<CallRecord>>,
+    pub observations: Mutex<Vec<Observation>>,
     pub audit: Option<Mutex<std::fs::File>>,
     pub script: String,
     pub ends_at: Instant,
@@ -111,6 +146,26 @@ fn error_value(e: &PoolError, server: &str, tool: &str) -> Value {
 }
 
 impl RunState {
+    fn observe(&self, server: &str, tool: &str, result: &mcpscript_client::CallToolResult) {
+        let Ok(mut seen) = self.observations.lock() else {
+            return;
+        };
+        let kept = seen
+            .iter()
+            .filter(|o| o.server == server && o.tool == tool)
+            .count();
+        if kept >= SAMPLES_PER_TOOL {
+            return;
+        }
+        if let Some(value) = observed_value(result) {
+            seen.push(Observation {
+                server: server.to_owned(),
+                tool: tool.to_owned(),
+                value,
+            });
+        }
+    }
+
     fn record(&self, record: CallRecord, arguments: Option<&Value>) {
         if let Some(audit) = &self.audit {
             let ts = std::time::SystemTime::now()
@@ -158,6 +213,9 @@ async fn call_tool<H: ToolHost>(host: &H, state: &RunState, req: Request) -> Rep
             } else {
                 "ok"
             };
+            if label == "ok" {
+                state.observe(&server, &tool, &result);
+            }
             let value = serde_json::to_value(&result).unwrap_or(Value::Null);
             (Ok(value), label.to_owned(), None)
         }

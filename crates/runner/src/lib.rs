@@ -18,7 +18,7 @@ use command_fds::{CommandFdExt, FdMapping};
 use serde_json::Value;
 use tokio::net::unix::pipe;
 
-pub use bridge::CallRecord;
+pub use bridge::{CallRecord, Observation, SAMPLES_PER_TOOL};
 pub use capture::Captured;
 pub use host::{PoolHost, ToolHost};
 pub use python::{PYTHON_ENV, embedded_files, interpreter, runtime_dir};
@@ -75,6 +75,8 @@ pub struct RunOutcome {
     pub stderr: Option<Captured>,
     /// Every tool call, in completion order.
     pub tool_calls: Vec<CallRecord>,
+    /// Result samples (at most [`SAMPLES_PER_TOOL`] per tool) for learning result types.
+    pub observations: Vec<Observation>,
     /// The run hit its timeout.
     pub timed_out: bool,
     /// Wall time of the run.
@@ -203,6 +205,7 @@ pub async fn run<H: ToolHost>(host: Arc<H>, spec: &RunSpec) -> Result<RunOutcome
     let state = Arc::new(bridge::RunState {
         result: Mutex::new(None),
         calls: Mutex::new(Vec::new()),
+        observations: Mutex::new(Vec::new()),
         audit,
         script: spec.script.display().to_string(),
         ends_at: started + spec.timeout,
@@ -267,12 +270,18 @@ pub async fn run<H: ToolHost>(host: Arc<H>, spec: &RunSpec) -> Result<RunOutcome
     let stderr = finish(stderr).await;
     let result = state.result.lock().ok().and_then(|mut r| r.take());
     let tool_calls = state.calls.lock().map(|c| c.clone()).unwrap_or_default();
+    let observations = state
+        .observations
+        .lock()
+        .map(|mut o| std::mem::take(&mut *o))
+        .unwrap_or_default();
     Ok(RunOutcome {
         exit_code,
         result,
         stdout,
         stderr,
         tool_calls,
+        observations,
         timed_out,
         duration: started.elapsed(),
     })
