@@ -86,16 +86,31 @@ struct Request {
     message: Option<String>,
 }
 
-type Reply = Result<Value, Value>;
+/// A request's answer: the result already serialized as JSON, or an error object.
+type Reply = Result<Vec<u8>, Value>;
 
+fn ok(value: &impl Serialize) -> Reply {
+    serde_json::to_vec(value).map_err(|e| bridge_error(format!("cannot encode the result: {e}")))
+}
+
+/// One response line. The result is spliced in as already-serialized JSON, so a large tool
+/// result is encoded once.
 fn frame(id: u64, reply: Reply) -> Vec<u8> {
-    let body = match reply {
-        Ok(result) => json!({"id": id, "ok": true, "result": result}),
-        Err(error) => json!({"id": id, "ok": false, "error": error}),
-    };
-    let mut bytes = serde_json::to_vec(&body).unwrap_or_default();
-    bytes.push(b'\n');
-    bytes
+    match reply {
+        Ok(result) => {
+            let mut bytes = Vec::with_capacity(result.len() + 32);
+            bytes.extend_from_slice(format!("{{\"id\":{id},\"ok\":true,\"result\":").as_bytes());
+            bytes.extend_from_slice(&result);
+            bytes.extend_from_slice(b"}\n");
+            bytes
+        }
+        Err(error) => {
+            let mut bytes = serde_json::to_vec(&json!({"id": id, "ok": false, "error": error}))
+                .unwrap_or_default();
+            bytes.push(b'\n');
+            bytes
+        }
+    }
 }
 
 fn bridge_error(message: impl Into<String>) -> Value {
@@ -216,8 +231,7 @@ async fn call_tool<H: ToolHost>(host: &H, state: &RunState, req: Request) -> Rep
             if label == "ok" {
                 state.observe(&server, &tool, &result);
             }
-            let value = serde_json::to_value(&result).unwrap_or(Value::Null);
-            (Ok(value), label.to_owned(), None)
+            (ok(&result), label.to_owned(), None)
         }
         Err(e) => {
             let v = error_value(&e, &server, &tool);
@@ -246,17 +260,17 @@ async fn handle<H: ToolHost>(host: &H, state: &RunState, req: Request) -> Reply 
             let Some(server) = req.server else {
                 return Err(bridge_error("list_tools needs \"server\""));
             };
-            host.list_tools(&server)
-                .await
-                .map(Value::Array)
-                .map_err(|e| error_value(&e, &server, ""))
+            match host.list_tools(&server).await {
+                Ok(tools) => ok(&tools),
+                Err(e) => Err(error_value(&e, &server, "")),
+            }
         }
-        "list_servers" => Ok(Value::Array(host.list_servers())),
+        "list_servers" => ok(&host.list_servers()),
         "set_result" => {
             if let Ok(mut r) = state.result.lock() {
                 *r = req.value;
             }
-            Ok(Value::Null)
+            Ok(b"null".to_vec())
         }
         other => Err(bridge_error(format!("unknown op \"{other}\""))),
     }
@@ -282,8 +296,19 @@ pub(crate) async fn serve<H: ToolHost>(
 ) {
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
     let writer = async move {
-        while let Some(bytes) = rx.recv().await {
-            if to_child.write_all(&bytes).await.is_err() {
+        // Answers that are ready together leave in one write (16 calls in flight finish in
+        // bursts); a large answer is written on its own.
+        let mut batch = Vec::new();
+        while let Some(first) = rx.recv().await {
+            batch.clear();
+            batch.extend_from_slice(&first);
+            while batch.len() < 256 * 1024 {
+                match rx.try_recv() {
+                    Ok(more) => batch.extend_from_slice(&more),
+                    Err(_) => break,
+                }
+            }
+            if to_child.write_all(&batch).await.is_err() {
                 break;
             }
         }

@@ -91,6 +91,10 @@ class Bridge:
         self._poller = None
         self._loops: dict = {}
         self._get_running_loop = None
+        # Async requests made in one event-loop turn (asyncio.gather) leave in one write.
+        self._olock = allocate_lock()
+        self._outbox: list = []
+        self._flush_scheduled = False
 
     # ------------------------------------------------------------------ state
 
@@ -206,12 +210,32 @@ class Bridge:
         fut = loop.create_future()
         self._pending[rid] = fut
         try:
-            self._write(data)
-            if self._closed is not None:  # ended between the check and the registration
-                self.close(self._closed)
+            self._queue(loop, data)
             return await fut
         finally:
             self._pending.pop(rid, None)
+
+    def _queue(self, loop, data: bytes) -> None:
+        """Queue a frame; the first frame of a loop turn schedules one flush for all of them."""
+        with self._olock:
+            self._outbox.append(data)
+            if self._flush_scheduled:
+                return
+            self._flush_scheduled = True
+        loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        with self._olock:
+            data = b"".join(self._outbox)
+            self._outbox.clear()
+            self._flush_scheduled = False
+        if data:
+            try:
+                self._write(data)
+            except BridgeError:
+                return  # close() has failed every pending request
+        if self._closed is not None:  # ended while frames were queued
+            self.close(self._closed)
 
     def _on_readable(self, loop) -> None:
         if self._closed is not None:
@@ -266,7 +290,12 @@ class Bridge:
         slot = _Slot()
         self._pending[rid] = slot
         try:
-            self._write(data)
+            # Async frames queued in this loop turn go first, so order is kept (a sync call
+            # inside a running loop must not overtake them).
+            with self._olock:
+                queued = b"".join(self._outbox)
+                self._outbox.clear()
+            self._write(queued + data if queued else data)
         except BaseException:
             self._pending.pop(rid, None)
             raise
