@@ -45,8 +45,9 @@ pub struct Observation {
     pub value: Value,
 }
 
-/// The data a result carries, when it has a shape worth learning.
-fn observed_value(result: &mcpscript_client::CallToolResult) -> Option<Value> {
+/// The data a result carries, when it has a shape worth learning: `structuredContent`, or the
+/// JSON object or array a single text block holds (up to 256 KiB).
+pub fn observed_value(result: &mcpscript_client::CallToolResult) -> Option<Value> {
     if let Some(structured) = &result.structured_content {
         return Some(structured.clone());
     }

@@ -18,7 +18,7 @@ use command_fds::{CommandFdExt, FdMapping};
 use serde_json::Value;
 use tokio::net::unix::pipe;
 
-pub use bridge::{CallRecord, Observation, SAMPLES_PER_TOOL};
+pub use bridge::{CallRecord, Observation, SAMPLES_PER_TOOL, observed_value};
 pub use capture::Captured;
 pub use host::{PoolHost, ToolHost};
 pub use python::{PYTHON_ENV, embedded_files, interpreter, runtime_dir};

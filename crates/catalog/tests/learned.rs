@@ -1,0 +1,262 @@
+//! Learned result types: inference, merging, enum evidence, the store and its file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use mcpscript_catalog::learned::{MAX_ENUM_VALUES, MAX_PROPERTIES};
+use mcpscript_catalog::{
+    LearnedTypes, SchemaSource, effective_output_schema, infer, merge, publish,
+};
+use serde_json::{Value, json};
+
+/// Publishes the merge of the shapes of all values.
+fn learn(values: &[Value]) -> Value {
+    let shape = values
+        .iter()
+        .map(infer)
+        .reduce(|a, b| merge(&a, &b))
+        .unwrap();
+    publish(&shape)
+}
+
+#[test]
+fn scalars() {
+    assert_eq!(learn(&[json!(1)]), json!({"type": "integer"}));
+    assert_eq!(learn(&[json!(1.5)]), json!({"type": "number"}));
+    assert_eq!(learn(&[json!(1), json!(2.5)]), json!({"type": "number"}));
+    assert_eq!(learn(&[json!(true)]), json!({"type": "boolean"}));
+    assert_eq!(learn(&[json!(null)]), json!({"type": "null"}));
+    assert_eq!(learn(&[json!("x")]), json!({"type": "string"}));
+    assert_eq!(
+        learn(&[json!("x"), json!(null)]),
+        json!({"type": ["string", "null"]})
+    );
+    assert_eq!(
+        learn(&[json!(1), json!("x"), json!(false)]),
+        json!({"type": ["string", "integer", "boolean"]})
+    );
+}
+
+#[test]
+fn objects_required_is_keys_present_everywhere() {
+    let schema = learn(&[
+        json!({"id": 1, "name": "a", "tags": ["x"]}),
+        json!({"id": 2, "name": null, "extra": 1.5}),
+    ]);
+    assert_eq!(
+        schema,
+        json!({
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": ["string", "null"]},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "extra": {"type": "number"}
+            },
+            "required": ["id", "name"]
+        })
+    );
+}
+
+#[test]
+fn array_items_merge_across_elements() {
+    let schema = learn(&[json!([{"a": 1}, {"a": 2, "b": "x"}, {"a": 3.5}])]);
+    assert_eq!(
+        schema,
+        json!({"type": "array", "items": {
+            "type": "object",
+            "properties": {"a": {"type": "number"}, "b": {"type": "string"}},
+            "required": ["a"]
+        }})
+    );
+    assert_eq!(learn(&[json!([])]), json!({"type": "array"}));
+    assert_eq!(
+        learn(&[json!([]), json!([1])]),
+        json!({"type": "array", "items": {"type": "integer"}})
+    );
+}
+
+#[test]
+fn enums_need_repeated_short_values() {
+    // One observation is no evidence.
+    assert_eq!(
+        learn(&[json!({"s": "ok"})])["properties"]["s"],
+        json!({"type": "string"})
+    );
+    // Values that repeat across observations are an enum.
+    let statuses = learn(&[
+        json!({"s": "ok"}),
+        json!({"s": "failed"}),
+        json!({"s": "ok"}),
+    ]);
+    assert_eq!(
+        statuses["properties"]["s"],
+        json!({"type": "string", "enum": ["ok", "failed"]})
+    );
+    // ...also within one array.
+    assert_eq!(
+        learn(&[json!(["a", "b", "a"])])["items"],
+        json!({"type": "string", "enum": ["a", "b"]})
+    );
+    // Every value different: names, not codes.
+    assert_eq!(
+        learn(&[json!("alice"), json!("bob")]),
+        json!({"type": "string"})
+    );
+    // Nullable enums admit null.
+    assert_eq!(
+        learn(&[json!("on"), json!(null), json!("on")]),
+        json!({"type": ["string", "null"], "enum": ["on", null]})
+    );
+    // Long values never make an enum.
+    let long = "x".repeat(41);
+    assert_eq!(
+        learn(&[json!(long), json!(long)]),
+        json!({"type": "string"})
+    );
+}
+
+#[test]
+fn enum_union_is_capped() {
+    let mut values: Vec<Value> = (0..MAX_ENUM_VALUES)
+        .map(|i| json!(format!("v{i}")))
+        .collect();
+    values.push(json!("v0"));
+    let schema = learn(&values);
+    assert_eq!(schema["enum"].as_array().unwrap().len(), MAX_ENUM_VALUES);
+    // A ninth distinct value drops the enum, and it does not come back.
+    values.push(json!("v8"));
+    assert_eq!(learn(&values), json!({"type": "string"}));
+    values.extend([json!("v0"), json!("v0")]);
+    assert_eq!(learn(&values), json!({"type": "string"}));
+}
+
+#[test]
+fn merge_is_symmetric_in_content() {
+    let a = infer(&json!({"x": 1, "y": "s"}));
+    let b = infer(&json!({"x": null, "z": [true]}));
+    let ab = publish(&merge(&a, &b));
+    let ba = publish(&merge(&b, &a));
+    assert_eq!(ab["type"], ba["type"]);
+    assert_eq!(ab["required"], json!(["x"]));
+    assert_eq!(ba["required"], json!(["x"]));
+    assert_eq!(ab["properties"]["x"], json!({"type": ["integer", "null"]}));
+    assert_eq!(ab["properties"]["x"], ba["properties"]["x"]);
+    assert_eq!(ab["properties"]["z"], ba["properties"]["z"]);
+}
+
+#[test]
+fn merge_with_untyped_accepts_anything() {
+    assert_eq!(merge(&json!({}), &infer(&json!(1))), json!({}));
+}
+
+#[test]
+fn object_and_other_types() {
+    let schema = learn(&[json!({"a": 1}), json!("text"), json!({"a": 2})]);
+    assert_eq!(
+        schema,
+        json!({"type": ["object", "string"], "properties": {"a": {"type": "integer"}}, "required": ["a"]})
+    );
+}
+
+#[test]
+fn maps_collapse_to_additional_properties() {
+    let big: serde_json::Map<String, Value> = (0..=MAX_PROPERTIES)
+        .map(|i| (format!("k{i}"), json!(i)))
+        .collect();
+    let schema = learn(&[Value::Object(big), json!({"other": 1.5})]);
+    assert_eq!(
+        schema,
+        json!({"type": "object", "additionalProperties": {"type": "number"}})
+    );
+}
+
+#[test]
+fn shapes_are_valid_schemas_for_what_they_saw() {
+    // The bookkeeping keywords are extensions; the shape itself accepts every observation.
+    let shape = infer(&json!({"s": "ok"}));
+    assert_eq!(shape["properties"]["s"]["type"], "string");
+    assert!(shape["properties"]["s"].get("enum").is_none());
+}
+
+#[test]
+fn declared_output_schema_wins() {
+    let learned = json!({"type": "object"});
+    let declared = json!({"name": "t", "outputSchema": {"type": "object", "properties": {}}});
+    let (schema, source) = effective_output_schema(&declared, Some(&learned)).unwrap();
+    assert_eq!(source, SchemaSource::Declared);
+    assert_eq!(schema, &declared["outputSchema"]);
+
+    let undeclared = json!({"name": "t"});
+    let (schema, source) = effective_output_schema(&undeclared, Some(&learned)).unwrap();
+    assert_eq!(source, SchemaSource::Learned);
+    assert_eq!(schema, &learned);
+    assert!(effective_output_schema(&undeclared, None).is_none());
+}
+
+#[test]
+fn store_observes_saves_and_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".mcpscript/schemas.json");
+    let mut store = LearnedTypes::load(&path);
+    assert!(store.get("git", "git_log").is_none());
+    assert!(!store.is_dirty());
+    store.save().unwrap();
+    assert!(!path.exists(), "nothing observed, nothing written");
+
+    store.observe("git", "git_log", &json!({"status": "ok", "n": 1}));
+    store.observe("git", "git_log", &json!({"status": "ok", "n": 2}));
+    assert!(store.is_dirty());
+    assert_eq!(store.entry("git", "git_log").unwrap().samples, 2);
+    assert_eq!(
+        store.get("git", "git_log").unwrap()["properties"]["status"],
+        json!({"type": "string", "enum": ["ok"]})
+    );
+    store.save().unwrap();
+    assert!(!store.is_dirty());
+
+    let reloaded = LearnedTypes::load(&path);
+    assert_eq!(reloaded.get("git", "git_log"), store.get("git", "git_log"));
+    assert_eq!(reloaded.entry("git", "git_log").unwrap().samples, 2);
+    let listed: Vec<_> = reloaded
+        .iter()
+        .map(|(s, t, _)| format!("{s}.{t}"))
+        .collect();
+    assert_eq!(listed, ["git.git_log"]);
+}
+
+#[test]
+fn concurrent_stores_keep_each_others_observations() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schemas.json");
+    let mut one = LearnedTypes::load(&path);
+    let mut two = LearnedTypes::load(&path);
+    one.observe("s", "t", &json!({"a": 1}));
+    two.observe("s", "t", &json!({"b": "x"}));
+    two.observe("s", "u", &json!(1));
+    one.save().unwrap();
+    two.save().unwrap();
+    let merged = LearnedTypes::load(&path);
+    assert_eq!(merged.entry("s", "t").unwrap().samples, 2);
+    let props = merged.get("s", "t").unwrap()["properties"]
+        .as_object()
+        .unwrap()
+        .clone();
+    assert_eq!(props.keys().collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(merged.entry("s", "u").unwrap().samples, 1);
+}
+
+#[test]
+fn corrupt_store_reads_as_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schemas.json");
+    std::fs::write(&path, "{\"version\": 1, \"tools\": [").unwrap();
+    let mut store = LearnedTypes::load(&path);
+    assert_eq!(store.iter().count(), 0);
+    store.observe("s", "t", &json!(1));
+    store.save().unwrap();
+    assert_eq!(
+        LearnedTypes::load(&path).get("s", "t"),
+        Some(&json!({"type": "integer"}))
+    );
+    std::fs::write(&path, "{\"version\": 99, \"tools\": {}}").unwrap();
+    assert_eq!(LearnedTypes::load(&path).iter().count(), 0);
+}
