@@ -54,6 +54,16 @@ pub enum Command {
     Tools(ToolsArgs),
     /// Call one tool from the shell and print its result.
     Call(CallArgs),
+    /// Ranked search over every server's tools: names, descriptions, parameters.
+    Search(SearchArgs),
+    /// The full docs of chosen tools: import line, signature, parameters, result type.
+    Describe(DescribeArgs),
+    /// Write the typed Python wrapper tree (servers/<server>/<tool>.py) for scripts to import.
+    Generate(GenerateArgs),
+    /// Learn the result types of read-only tools by calling them with safe inputs.
+    Discover(DiscoverArgs),
+    /// Measurements: `bench tokens` counts what an agent reads to use the tools.
+    Bench(BenchArgs),
     /// Serve mcpscript's built-in demo MCP server on stdio (used by the built-in config).
     DemoServer(DemoServerArgs),
 }
@@ -77,6 +87,96 @@ pub struct RunArgs {
     /// Append one JSON line per tool call (server, tool, arguments, duration, outcome) to FILE.
     #[arg(long, value_name = "FILE")]
     pub audit: Option<std::path::PathBuf>,
+}
+
+/// How much `search` shows of each hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Detail {
+    /// `server.tool`.
+    Name,
+    /// `server.tool — first sentence of the description`.
+    Summary,
+    /// The import line, signature and docstring, as the wrapper holds them.
+    Full,
+}
+
+/// Catalog flags shared by discovery commands.
+#[derive(Debug, Args)]
+pub struct RefreshArg {
+    /// Ignore the cached tool lists (`.mcpscript/catalog.json`) and ask every server again.
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+/// `mcpscript search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What you want to do, in words ("show recent commits").
+    #[arg(required = true, num_args = 1..)]
+    pub query: Vec<String>,
+    /// How many tools to show.
+    #[arg(long, default_value_t = 5)]
+    pub limit: usize,
+    /// How much to show of each.
+    #[arg(long, value_enum, default_value_t = Detail::Summary)]
+    pub detail: Detail,
+    #[command(flatten)]
+    pub catalog: RefreshArg,
+}
+
+/// `mcpscript describe`.
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// Tools as SERVER.TOOL.
+    #[arg(required = true, value_name = "SERVER.TOOL")]
+    pub tools: Vec<String>,
+    #[command(flatten)]
+    pub catalog: RefreshArg,
+}
+
+/// `mcpscript generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory to write (its name is the package scripts import from).
+    #[arg(long, default_value = "servers", value_name = "DIR")]
+    pub out: std::path::PathBuf,
+    #[command(flatten)]
+    pub catalog: RefreshArg,
+}
+
+/// `mcpscript discover`.
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    #[command(flatten)]
+    pub catalog: RefreshArg,
+}
+
+/// `mcpscript bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub what: BenchWhat,
+}
+
+/// What to measure.
+#[derive(Debug, Subcommand)]
+pub enum BenchWhat {
+    /// Tokens an agent reads: all schemas up front vs the wrapper tree vs search + describe.
+    Tokens(TokensArgs),
+}
+
+/// `mcpscript bench tokens`.
+#[derive(Debug, Args)]
+pub struct TokensArgs {
+    /// Task file: [{"query": "...", "tools": ["server.tool", …]}, …] (default: tasks for the
+    /// built-in demo server).
+    #[arg(long, value_name = "FILE")]
+    pub tasks: Option<std::path::PathBuf>,
+    /// Pad the catalog with renamed copies of its real tools up to N tools (said in the output).
+    #[arg(long, value_name = "N")]
+    pub synthetic: Option<usize>,
+    #[command(flatten)]
+    pub catalog: RefreshArg,
 }
 
 /// `mcpscript servers`.

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use mcpscript_catalog::{CachePath, Catalog, LEARNED_FILE_NAME, LearnedTypes, state_dir};
 use mcpscript_client::Pool;
 use mcpscript_config::{CONFIG_ENV, Config, ConfigSource};
 
@@ -33,6 +34,32 @@ impl Context {
                  pass --config FILE or set MCPSCRIPT_CONFIG to use yours",
             );
         }
+    }
+
+    /// The directory for derived state (catalog cache, learned types): `.mcpscript/` beside the
+    /// config, or the user cache dir for the built-in config.
+    pub fn state_dir(&self) -> PathBuf {
+        state_dir(&self.config).unwrap_or_else(|| std::env::temp_dir().join("mcpscript"))
+    }
+
+    /// Every enabled server's tools, from the disk cache where still valid (`refresh` skips it).
+    /// A spinner shows on a terminal while servers are contacted.
+    pub async fn catalog(&self, refresh: bool) -> Catalog {
+        let cache = CachePath::new(self.state_dir().join(mcpscript_catalog::CATALOG_FILE_NAME));
+        let progress = crate::output::spinner(
+            self.quiet,
+            format!("listing the tools of {} servers", self.config.servers.len()),
+        );
+        let catalog = Catalog::load(&self.pool, &self.config, &cache, refresh).await;
+        if let Some(p) = progress {
+            p.finish_and_clear();
+        }
+        catalog
+    }
+
+    /// The learned result types store.
+    pub fn learned(&self) -> LearnedTypes {
+        LearnedTypes::load(self.state_dir().join(LEARNED_FILE_NAME))
     }
 
     /// Locates and loads the config (flag, `MCPSCRIPT_CONFIG`, `./mcp_config.json`, built-in).

@@ -1,12 +1,16 @@
 //! One module per subcommand; each returns an exit code or a [`Failure`].
 
+mod bench;
 mod call;
+mod catalog_docs;
 mod demo;
+mod discover;
+mod discovery;
 mod run;
 mod servers;
 mod tools;
 
-use crate::cli::{Cli, Command, ServersAction};
+use crate::cli::{BenchWhat, Cli, Command, ServersAction};
 use crate::context::Context;
 use crate::output::Failure;
 
@@ -16,7 +20,14 @@ pub async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         return demo::run(args).await;
     }
     let ctx = Context::load(&cli.global)?;
-    if matches!(cli.command, Command::Servers(_) | Command::Tools(_)) {
+    if matches!(
+        cli.command,
+        Command::Servers(_)
+            | Command::Tools(_)
+            | Command::Search(_)
+            | Command::Generate(_)
+            | Command::Discover(_)
+    ) {
         ctx.note_builtin();
     }
     let result = match cli.command {
@@ -27,6 +38,20 @@ pub async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         },
         Command::Tools(args) => tools::run(&ctx, args.server.as_deref()).await,
         Command::Call(args) => call::run(&ctx, &args).await,
+        Command::Search(args) => {
+            let query = args.query.join(" ");
+            discovery::search(&ctx, &query, args.limit, args.detail, args.catalog.refresh).await
+        }
+        Command::Describe(args) => {
+            discovery::describe(&ctx, &args.tools, args.catalog.refresh).await
+        }
+        Command::Generate(args) => discovery::generate(&ctx, &args.out, args.catalog.refresh).await,
+        Command::Discover(args) => discover::run(&ctx, args.catalog.refresh).await,
+        Command::Bench(args) => match args.what {
+            BenchWhat::Tokens(t) => {
+                bench::tokens(&ctx, t.tasks.as_deref(), t.synthetic, t.catalog.refresh).await
+            }
+        },
         Command::DemoServer(_) => Ok(0),
     };
     ctx.pool.shutdown().await;

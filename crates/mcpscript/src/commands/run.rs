@@ -46,6 +46,20 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<u8, Failure> {
     spec.audit = args.audit.clone();
     let host = Arc::new(PoolHost::new(ctx.pool.clone(), &ctx.config));
     let outcome = mcpscript_runner::run(host, &spec).await?;
+    if !outcome.observations.is_empty() {
+        // Every run teaches the result types of the tools it used (`mcpscript generate` uses
+        // them where a tool declares no outputSchema).
+        let mut learned = ctx.learned();
+        for o in &outcome.observations {
+            learned.observe(&o.server, &o.tool, &o.value);
+        }
+        if let Err(e) = learned.save() {
+            tracing::warn!(
+                "cannot save learned result types to {}: {e}",
+                learned.path().display()
+            );
+        }
+    }
     if outcome.timed_out {
         output::report(&Failure {
             code: exit::OK,
