@@ -1,0 +1,329 @@
+//! Progressive discovery end to end: `generate`, `search`, `describe`, `discover` and
+//! `bench tokens` through the real binary, against the demo server and the real servers.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+fn git_repo(dir: &Path) -> std::path::PathBuf {
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    for args in [
+        vec!["init", "-q", "-b", "main"],
+        vec![
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "generated wrappers work",
+        ],
+    ] {
+        let ok = Command::new("git")
+            .args(&args)
+            .current_dir(&repo)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    }
+    repo
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn generated_wrappers_compile_and_call_the_real_servers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let repo = git_repo(d);
+    let r = common::real;
+    let cfg = common::config_file(
+        d,
+        &json!({"mcpServers": {
+            "everything": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_EVERYTHING")]},
+            "filesystem": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_FILESYSTEM"), d]},
+            "memory": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_MEMORY")], "env": {"MEMORY_FILE_PATH": d.join("m.jsonl")}},
+            "git": {"command": r("MCPSCRIPT_TEST_GIT"), "args": ["--repository", repo]},
+            "time": {"command": r("MCPSCRIPT_TEST_TIME"), "args": ["--local-timezone", "UTC"]},
+            "odd": {"command": "$BIN", "args": ["demo-server", "--faults"]}
+        }})
+        .to_string(),
+    );
+    let cfg = cfg.to_str().unwrap();
+    let out = common::run(d, &["generate", "--config", cfg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let readme = std::fs::read_to_string(d.join("servers/README.md")).unwrap();
+    for server in ["everything", "filesystem", "memory", "git", "time", "odd"] {
+        assert!(readme.contains(server), "{readme}");
+    }
+    // Every generated file compiles.
+    let files: Vec<String> = walk(&d.join("servers"));
+    assert!(files.len() > 60, "{}", files.len());
+    let py = mcpscript_runner::interpreter().unwrap();
+    let compiled = Command::new(&py)
+        .args(["-m", "py_compile"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(compiled.status.success(), "{}", stderr(&compiled));
+
+    // A second run changes nothing.
+    let again = common::run(d, &["generate", "--config", cfg]);
+    assert!(
+        stderr(&again).contains("0 added, 0 updated, 0 removed"),
+        "{}",
+        stderr(&again)
+    );
+
+    // Scripts import the wrappers and call the real servers through them.
+    let script = format!(
+        r#"
+import asyncio
+from servers.git import git_log
+from servers.time import get_current_time
+from servers.everything import get_sum
+from servers.filesystem import list_allowed_directories
+from servers.odd import class_, echo_tool
+from runtime import set_result
+
+async def main():
+    log = await git_log(repo_path={repo:?}, max_count=1)
+    now = await get_current_time(timezone="Asia/Tokyo")
+    total = await get_sum(a=2, b=40)
+    allowed = await list_allowed_directories()
+    set_result({{"log": str(log), "tz": now["timezone"], "sum": str(total), "fs": allowed["content"],
+                "odd": [await class_(text="k"), await echo_tool(text="h")]}})
+
+asyncio.run(main())
+"#,
+        repo = repo.display().to_string()
+    );
+    std::fs::write(d.join("use_wrappers.py"), script).unwrap();
+    let out = common::run(d, &["run", "use_wrappers.py", "--json", "--config", cfg]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["exit_code"], 0, "{v:#}");
+    let r = &v["result"];
+    assert!(
+        r["log"]
+            .as_str()
+            .unwrap()
+            .contains("generated wrappers work"),
+        "{r:#}"
+    );
+    assert_eq!(r["tz"], "Asia/Tokyo");
+    assert!(r["sum"].as_str().unwrap().contains("42"), "{r:#}");
+    assert!(r["fs"].as_str().unwrap().contains("Allowed"), "{r:#}");
+    assert_eq!(r["odd"], json!(["k", "h"]));
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else if path.extension().is_some_and(|e| e == "py") {
+            out.push(path.display().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn the_catalog_cache_spares_server_starts_until_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pids = d.join("pids");
+    let cfg = common::config_file(
+        d,
+        &format!(
+            r#"{{"mcpServers": {{"demo": {{"command": "sh", "args": ["-c", "echo $$ >> {}; exec \"$0\" demo-server", "$BIN"]}}}}}}"#,
+            pids.display()
+        ),
+    );
+    let cfg = cfg.to_str().unwrap();
+    let starts = || std::fs::read_to_string(&pids).map_or(0, |s| s.lines().count());
+    let out = common::run(d, &["search", "word statistics", "--config", cfg]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("demo.word_stats"),
+        "{out:?}"
+    );
+    assert_eq!(starts(), 1);
+    common::run(d, &["search", "notes", "--config", cfg]);
+    common::run(d, &["describe", "demo.add", "--config", cfg]);
+    assert_eq!(
+        starts(),
+        1,
+        "search and describe should use the cached tool list"
+    );
+    common::run(d, &["search", "notes", "--refresh", "--config", cfg]);
+    assert_eq!(starts(), 2);
+    assert!(d.join(".mcpscript/catalog.json").is_file());
+}
+
+#[test]
+fn discover_learns_result_types_that_generate_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let r = common::real;
+    let cfg = common::config_file(
+        d,
+        &json!({
+            "mcpServers": {
+                "everything": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_EVERYTHING")]},
+                "time": {"command": r("MCPSCRIPT_TEST_TIME"), "args": ["--local-timezone", "UTC"]}
+            },
+            "discover": {"samples": {"time.get_current_time": [{"timezone": "UTC"}]}}
+        })
+        .to_string(),
+    );
+    let cfg = cfg.to_str().unwrap();
+    let out = common::run(d, &["discover", "--json", "--config", cfg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let state = |server: &str, tool: &str| {
+        v["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["server"] == server && t["tool"] == tool)
+            .map(|t| t["state"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    // get-env is read-only, declares no outputSchema and answers with a JSON object.
+    assert_eq!(state("everything", "get-env"), "learned", "{v:#}");
+    // A declared outputSchema is never overridden; a tool that is not read-only is not called.
+    assert_eq!(state("time", "get_current_time"), "skipped");
+    assert_eq!(state("everything", "toggle-simulated-logging"), "skipped");
+    assert!(d.join(".mcpscript/schemas.json").is_file());
+
+    let out = common::run(d, &["generate", "--config", cfg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let wrapper = std::fs::read_to_string(d.join("servers/everything/get_env.py")).unwrap();
+    assert!(
+        wrapper.contains("Learned from observed results"),
+        "{wrapper}"
+    );
+    let declared = std::fs::read_to_string(d.join("servers/time/get_current_time.py")).unwrap();
+    assert!(
+        !declared.contains("Learned from observed results"),
+        "{declared}"
+    );
+}
+
+#[test]
+fn runs_record_result_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = common::config_file(
+        d,
+        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"]}}}"#,
+    );
+    std::fs::write(
+        d.join("s.py"),
+        "from runtime import call_tool_sync\ncall_tool_sync('demo', 'notes_list', {})\n",
+    )
+    .unwrap();
+    let out = common::run(d, &["run", "s.py", "--config", cfg.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let store = std::fs::read_to_string(d.join(".mcpscript/schemas.json")).unwrap();
+    assert!(store.contains("notes_list"), "{store}");
+}
+
+#[test]
+fn search_and_describe_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = common::config_file(
+        d,
+        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"]}}}"#,
+    );
+    let cfg = cfg.to_str().unwrap();
+    let show = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--config", cfg]);
+        let out = common::run(d, &all);
+        format!(
+            "exit: {}\n{}{}",
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout),
+            stderr(&out)
+        )
+    };
+    insta::assert_snapshot!(
+        "search_name",
+        show(&["search", "save", "a", "note", "--detail", "name"])
+    );
+    insta::assert_snapshot!("search_summary", show(&["search", "count words in a text"]));
+    insta::assert_snapshot!(
+        "search_full",
+        show(&["search", "add numbers", "--detail", "full", "--limit", "1"])
+    );
+    insta::assert_snapshot!(
+        "describe",
+        show(&["describe", "demo.notes_search", "demo.tiny_image"])
+    );
+    insta::assert_snapshot!(
+        "describe_unknown_tool",
+        show(&["describe", "demo.note_search"])
+    );
+    insta::assert_snapshot!("search_nothing", show(&["search", "zzzz"]));
+}
+
+#[test]
+fn bench_tokens_counts_three_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = common::config_file(
+        d,
+        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"]}}}"#,
+    );
+    let cfg = cfg.to_str().unwrap();
+    // On the real catalog, search finds every task's tools.
+    let out = common::run(d, &["bench", "tokens", "--json", "--config", cfg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["real_tools"], 9);
+    for task in v["tasks"].as_array().unwrap() {
+        assert_eq!(task["search_found_all"], true, "{task:#}");
+    }
+    // Padded to 200 tools with renamed copies, the search path reads a small fraction.
+    let out = common::run(
+        d,
+        &[
+            "bench",
+            "tokens",
+            "--json",
+            "--synthetic",
+            "200",
+            "--config",
+            cfg,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["catalog_tools"].as_u64().unwrap() >= 200);
+    assert!(v["synthetic_tools"].as_u64().unwrap() > 0);
+    for task in v["tasks"].as_array().unwrap() {
+        for t in task["tokens"].as_array().unwrap() {
+            assert!(
+                t["search"].as_u64().unwrap() < t["upfront"].as_u64().unwrap() / 10,
+                "{t}"
+            );
+        }
+    }
+    assert!(
+        v["summary"][0]["median_reduction_search"].as_f64().unwrap() > 0.9,
+        "{v:#}"
+    );
+}
