@@ -49,6 +49,11 @@ fn help_pages() {
     cli_snapshot!("help_tools", d, &["tools", "--help"]);
     cli_snapshot!("help_call", d, &["call", "--help"]);
     cli_snapshot!("help_demo_server", d, &["demo-server", "--help"]);
+    cli_snapshot!("help_search", d, &["search", "--help"]);
+    cli_snapshot!("help_describe", d, &["describe", "--help"]);
+    cli_snapshot!("help_generate", d, &["generate", "--help"]);
+    cli_snapshot!("help_discover", d, &["discover", "--help"]);
+    cli_snapshot!("help_bench_tokens", d, &["bench", "tokens", "--help"]);
 }
 
 #[test]
