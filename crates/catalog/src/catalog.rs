@@ -70,6 +70,18 @@ impl Catalog {
     /// its previous entry when that entry is still valid for its config. Failing to write the
     /// cache is logged, not returned: the catalog is good either way.
     pub async fn load(pool: &Pool, config: &Config, cache: &CachePath, refresh: bool) -> Catalog {
+        Self::load_with_progress(pool, config, cache, refresh, &|_| {}).await
+    }
+
+    /// [`Catalog::load`], calling `done(server)` as each enabled server's tools are known (from
+    /// the cache at once, else when its listing finishes or fails): for progress bars.
+    pub async fn load_with_progress(
+        pool: &Pool,
+        config: &Config,
+        cache: &CachePath,
+        refresh: bool,
+        done: &(dyn Fn(&str) + Sync),
+    ) -> Catalog {
         let old = CacheFile::read(cache.path());
         let mut new = CacheFile::empty();
         let mut slots: Vec<ServerCatalog> = Vec::new();
@@ -97,6 +109,7 @@ impl Catalog {
             };
             if let Some(hit) = hit {
                 tracing::debug!(server = %entry.name, "tools from the catalog cache");
+                done(&entry.name);
                 new.servers.insert(entry.name.clone(), hit.clone());
                 slots.push(ServerCatalog {
                     name: entry.name.clone(),
@@ -113,6 +126,7 @@ impl Catalog {
                 let name = entry.name.clone();
                 fetches.push(async move {
                     let result = fetch(pool, &name).await;
+                    done(&name);
                     (index, name, key, result)
                 });
             }

@@ -46,13 +46,24 @@ impl Context {
     /// A spinner shows on a terminal while servers are contacted.
     pub async fn catalog(&self, refresh: bool) -> Catalog {
         let cache = CachePath::new(self.state_dir().join(mcpscript_catalog::CATALOG_FILE_NAME));
-        let progress = crate::output::spinner(
-            self.quiet,
-            format!("listing the tools of {} servers", self.config.servers.len()),
-        );
-        let catalog = Catalog::load(&self.pool, &self.config, &cache, refresh).await;
-        if let Some(p) = progress {
-            p.finish_and_clear();
+        let enabled = self
+            .config
+            .servers
+            .iter()
+            .filter(|e| e.spec.as_ref().is_ok_and(|s| !s.disabled))
+            .count();
+        let bar =
+            crate::output::progress(self.quiet || self.json, enabled as u64, "servers listed");
+        let done = |server: &str| {
+            if let Some(b) = &bar {
+                b.set_message(server.to_owned());
+                b.inc(1);
+            }
+        };
+        let catalog =
+            Catalog::load_with_progress(&self.pool, &self.config, &cache, refresh, &done).await;
+        if let Some(b) = &bar {
+            b.finish_and_clear();
         }
         catalog
     }

@@ -152,16 +152,6 @@ pub fn finish(result: Result<u8, Failure>) -> ExitCode {
     }
 }
 
-/// A spinner on stderr while something slow happens, only on a terminal and without --quiet.
-pub fn spinner(quiet: bool, message: String) -> Option<indicatif::ProgressBar> {
-    if quiet || !io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new_spinner().with_message(message);
-    bar.enable_steady_tick(std::time::Duration::from_millis(100));
-    Some(bar)
-}
-
 /// A progress bar over `len` items on stderr, only on a terminal and without --quiet.
 pub fn progress(quiet: bool, len: u64, what: &str) -> Option<indicatif::ProgressBar> {
     if quiet || !io::stderr().is_terminal() {

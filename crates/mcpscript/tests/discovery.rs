@@ -327,3 +327,43 @@ fn bench_tokens_counts_three_paths() {
         "{v:#}"
     );
 }
+
+#[test]
+fn generate_skips_a_failing_server_and_writes_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = common::config_file(
+        d,
+        r#"{"mcpServers": {
+            "demo": {"command": "$BIN", "args": ["demo-server"]},
+            "broken": {"command": "$BIN", "args": ["demo-server", "--mode", "exit-during-init"]}
+        }}"#,
+    );
+    let out = common::run(
+        d,
+        &[
+            "generate",
+            "--out",
+            "tools",
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("\"broken\"") && err.contains("skipped"),
+        "{err}"
+    );
+    assert!(
+        err.contains("exiting during initialize"),
+        "the server's stderr tail is shown: {err}"
+    );
+    assert!(d.join("tools/demo/word_stats.py").is_file());
+    assert!(!d.join("tools/broken").exists());
+    let init = std::fs::read_to_string(d.join("tools/demo/__init__.py")).unwrap();
+    assert!(
+        init.contains("from tools.demo") || init.contains("tools"),
+        "{init}"
+    );
+}

@@ -54,13 +54,9 @@ pub async fn generate(ctx: &Context, out: &Path, refresh: bool) -> Result<u8, Fa
     for skipped in plan.skipped() {
         tracing::warn!("skipped a tool: {skipped:?}");
     }
-    let bar = output::progress(ctx.quiet || ctx.json, 1, "writing");
     let tree = plan.tree();
     let report = write_tree(&tree, out)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
     let tools: usize = catalog.available().map(|s| s.tools.len()).sum();
     if ctx.json {
         output::json(&json!({
