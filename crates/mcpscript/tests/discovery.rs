@@ -9,34 +9,6 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-fn git_repo(dir: &Path) -> std::path::PathBuf {
-    let repo = dir.join("repo");
-    std::fs::create_dir_all(&repo).unwrap();
-    for args in [
-        vec!["init", "-q", "-b", "main"],
-        vec![
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            "generated wrappers work",
-        ],
-    ] {
-        let ok = Command::new("git")
-            .args(&args)
-            .current_dir(&repo)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-    }
-    repo
-}
-
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -45,7 +17,7 @@ fn stderr(out: &std::process::Output) -> String {
 fn generated_wrappers_compile_and_call_the_real_servers() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let repo = git_repo(d);
+    let repo = common::git_repo(d, "generated wrappers work");
     let r = common::real;
     let cfg = common::config_file(
         d,

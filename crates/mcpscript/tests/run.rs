@@ -401,24 +401,7 @@ print("parent done")
 fn seed_templates_run_unchanged_against_real_servers() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let repo = d.join("repo");
-    std::fs::create_dir_all(&repo).unwrap();
-    for args in [
-        vec!["init", "-q", "-b", "main"],
-        vec!["commit", "-q", "--allow-empty", "-m", "seed commit"],
-    ] {
-        let ok = std::process::Command::new("git")
-            .args(&args)
-            .current_dir(&repo)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-    }
+    let repo = common::git_repo(d, "seed commit");
     let r = common::real;
     let cfg = common::config_file(
         d,

@@ -14,17 +14,8 @@ use crate::output::{self, Failure, exit};
 /// Splits `SERVER.TOOL`, preferring the longest configured server name (server and tool names
 /// may both contain dots).
 fn split_target<'a>(ctx: &Context, target: &'a str) -> Result<(&'a str, &'a str), Failure> {
-    let best = ctx
-        .config
-        .names()
-        .filter(|name| {
-            target.len() > name.len() + 1
-                && target.starts_with(name)
-                && target.as_bytes()[name.len()] == b'.'
-        })
-        .max_by_key(|name| name.len());
-    if let Some(name) = best {
-        return Ok((&target[..name.len()], &target[name.len() + 1..]));
+    if let Some(split) = super::split_at_server(ctx.config.names(), target) {
+        return Ok(split);
     }
     match target.split_once('.') {
         Some((server, tool)) if !server.is_empty() && !tool.is_empty() => Ok((server, tool)),

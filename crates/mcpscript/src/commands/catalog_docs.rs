@@ -45,15 +45,5 @@ impl CatalogDocs {
 
 /// Splits `SERVER.TOOL` at the longest server name the catalog knows.
 pub fn split_tool<'a>(catalog: &Catalog, target: &'a str) -> Option<(&'a str, &'a str)> {
-    catalog
-        .servers
-        .iter()
-        .map(|s| s.name.as_str())
-        .filter(|name| {
-            target.len() > name.len() + 1
-                && target.starts_with(name)
-                && target.as_bytes()[name.len()] == b'.'
-        })
-        .max_by_key(|name| name.len())
-        .map(|name| (&target[..name.len()], &target[name.len() + 1..]))
+    super::split_at_server(catalog.servers.iter().map(|s| s.name.as_str()), target)
 }

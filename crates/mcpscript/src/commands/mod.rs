@@ -14,6 +14,23 @@ use crate::cli::{BenchWhat, Cli, Command, ServersAction};
 use crate::context::Context;
 use crate::output::Failure;
 
+/// Splits `SERVER.TOOL` at the longest of `servers` that prefixes it (server and tool names may
+/// both contain dots).
+pub fn split_at_server<'a, 'n>(
+    servers: impl IntoIterator<Item = &'n str>,
+    target: &'a str,
+) -> Option<(&'a str, &'a str)> {
+    servers
+        .into_iter()
+        .filter(|name| {
+            target.len() > name.len() + 1
+                && target.starts_with(name)
+                && target.as_bytes()[name.len()] == b'.'
+        })
+        .max_by_key(|name| name.len())
+        .map(|name| (&target[..name.len()], &target[name.len() + 1..]))
+}
+
 /// Runs the parsed command line.
 pub async fn dispatch(cli: Cli) -> Result<u8, Failure> {
     if let Command::DemoServer(args) = &cli.command {
