@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use mcpscript_config::{Config, ServerSpec, Transport, redact_url};
+use mcpscript_config::{Config, ServerSpec, Transport};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -181,9 +181,9 @@ pub fn server_key(spec: &ServerSpec) -> String {
         names.into_iter().map(str::to_owned).collect::<Vec<_>>()
     };
     let target = match &spec.transport {
+        // The command line as written (`${VAR}` unexpanded): expanded arguments may hold keys.
         Transport::Stdio(s) => json!({
-            "command": s.command,
-            "args": s.args,
+            "command_line": spec.target,
             "cwd": s.cwd.as_ref().map(|p| p.display().to_string()),
             "env": sorted_names(&s.env),
             "files": std::iter::once(&s.command)
@@ -192,7 +192,7 @@ pub fn server_key(spec: &ServerSpec) -> String {
                 .collect::<Vec<_>>(),
         }),
         Transport::Sse(h) | Transport::StreamableHttp(h) => json!({
-            "url": redact_url(&h.url),
+            "url": spec.target,
             "query": query_names(&h.url),
             "headers": sorted_names(&h.headers),
         }),
@@ -270,11 +270,19 @@ fn query_names(url: &str) -> Vec<String> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use mcpscript_config::{HttpSpec, Location, Secret, StdioSpec};
+    use mcpscript_config::{HttpSpec, Location, Secret, StdioSpec, redact_url};
     use std::time::Duration;
 
     fn spec(transport: Transport) -> ServerSpec {
+        let target = match &transport {
+            Transport::Stdio(s) => std::iter::once(s.command.clone())
+                .chain(s.args.iter().cloned())
+                .collect::<Vec<_>>()
+                .join(" "),
+            Transport::Sse(h) | Transport::StreamableHttp(h) => redact_url(&h.url),
+        };
         ServerSpec {
+            target,
             name: "s".into(),
             transport,
             disabled: false,

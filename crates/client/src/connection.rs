@@ -87,6 +87,15 @@ impl Connection {
         };
         let (service, process, garbage) = match &spec.transport {
             Transport::Stdio(stdio_spec) => {
+                if let Some(cwd) = stdio_spec.cwd.as_ref().filter(|c| !c.is_dir()) {
+                    return Err(spawn_err(
+                        format!(
+                            "its working directory {} does not exist (\"cwd\" in the config)",
+                            cwd.display()
+                        ),
+                        Vec::new(),
+                    ));
+                }
                 let spawned = stdio::spawn(&spec.name, stdio_spec, tap.clone())
                     .map_err(|e| spawn_err(format!("{}: {e}", stdio_spec.command), Vec::new()))?;
                 let garbage = spawned.stdout.garbage();
@@ -101,8 +110,8 @@ impl Connection {
                             None => e.to_string(),
                         };
                         append_garbage(&mut message, &garbage);
-                        let stderr_tail = process.stderr.snapshot();
                         process.terminate(Duration::from_millis(200)).await;
+                        let stderr_tail = process.settled_stderr(EXIT_STATUS_WAIT).await;
                         return Err(PoolError::Initialize {
                             server: spec.name.clone(),
                             message,
@@ -110,8 +119,8 @@ impl Connection {
                         });
                     }
                     Err(_) => {
-                        let stderr_tail = process.stderr.snapshot();
                         process.terminate(Duration::from_millis(200)).await;
+                        let stderr_tail = process.settled_stderr(EXIT_STATUS_WAIT).await;
                         if let Some(line) = garbage.lock().ok().and_then(|g| g.clone()) {
                             return Err(PoolError::Initialize {
                                 server: spec.name.clone(),
@@ -310,10 +319,14 @@ impl Connection {
                     None => format!("closed the connection ({e})"),
                 };
                 append_garbage(&mut status, &self.garbage);
+                let stderr_tail = match &self.process {
+                    Some(p) => p.settled_stderr(EXIT_STATUS_WAIT).await,
+                    None => Vec::new(),
+                };
                 PoolError::ServerDied {
                     server,
                     status,
-                    stderr_tail: self.stderr_tail(),
+                    stderr_tail,
                 }
             }
             other => PoolError::Protocol {

@@ -164,8 +164,10 @@ impl Pool {
             });
         }
         let timeout = deadline.map_or(spec.timeout, |d| d.min(spec.timeout));
-        let started = Instant::now();
+        // Start-up has its own bound (`startup_timeout`): the call's clock starts once the
+        // server is up, so a slow first start does not eat the tool's time.
         let conn = self.connect(server).await?;
+        let started = Instant::now();
         let slot = self.slot(server)?;
         let timed_out = || PoolError::CallTimeout {
             server: server.to_owned(),

@@ -143,6 +143,7 @@ impl Config {
             allow: None,
             deny: Vec::new(),
             location,
+            target: format!("{} demo-server", demo_command.display()),
         };
         Config {
             path: None,

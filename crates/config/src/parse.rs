@@ -203,11 +203,31 @@ fn shift(base: &Location, e: &serde_json::Error) -> Location {
     }
 }
 
+/// serde's message without its position suffix and without the value it quotes
+/// (`invalid type: string "Bearer sk-…", expected a map` must not print a token).
 fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_owned(),
-        None => msg.to_owned(),
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = msg.strip_prefix(prefix)
+            && let Some(i) = rest.find(", expected")
+        {
+            let kind = rest[..i].split_whitespace().next().unwrap_or("value");
+            return format!("{prefix}{kind}{}", &rest[i..]);
+        }
     }
+    let mut out = String::with_capacity(msg.len());
+    let mut quoted = false;
+    for c in msg.chars() {
+        if c == '`' {
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn parse_server(
@@ -320,7 +340,16 @@ fn parse_server(
         }
         Some(n) => usize::try_from(n).unwrap_or(usize::MAX).min(4096),
     };
+    let target = match (&raw.command, &raw.url) {
+        (Some(command), _) if kind == "stdio" => std::iter::once(command.as_str())
+            .chain(raw.args.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" "),
+        (_, Some(url)) => crate::spec::redact_url(url),
+        _ => String::new(),
+    };
     Ok(ServerSpec {
+        target,
         name: name.to_owned(),
         transport,
         disabled: raw.disabled,

@@ -60,22 +60,6 @@ impl Transport {
             Transport::StreamableHttp(_) => "http",
         }
     }
-
-    /// A human description safe to print: the command line, or the URL without query or
-    /// credentials.
-    pub fn target(&self) -> String {
-        match self {
-            Transport::Stdio(s) => {
-                let mut out = s.command.clone();
-                for a in &s.args {
-                    out.push(' ');
-                    out.push_str(a);
-                }
-                out
-            }
-            Transport::Sse(h) | Transport::StreamableHttp(h) => redact_url(&h.url),
-        }
-    }
 }
 
 /// Strips userinfo and the query string, which often carry keys.
@@ -140,6 +124,10 @@ pub struct ServerSpec {
     pub deny: Vec<String>,
     /// Where the entry is in the config file.
     pub location: Location,
+    /// The command line or URL as written in the config, before `${VAR}` expansion and with the
+    /// URL's query and credentials removed: safe to print and to hash (it holds variable names,
+    /// never their values).
+    pub target: String,
 }
 
 impl ServerSpec {

@@ -49,7 +49,7 @@ fn seed_config_with_comments_and_sandbox() {
     assert_eq!(jina.location.line, 5);
     let exa = cfg.server("exa").unwrap().spec.as_ref().unwrap();
     assert_eq!(exa.transport.kind(), "http");
-    assert_eq!(exa.transport.target(), "https://mcp.example.com/mcp?…");
+    assert_eq!(exa.target, "https://mcp.example.com/mcp?…");
     assert_eq!(
         cfg.server("plain-url")
             .unwrap()
@@ -188,7 +188,7 @@ fn bad_sandbox_block_is_kept_as_an_error_without_failing_the_file() {
 fn builtin_config_runs_the_demo_server() {
     let cfg = Config::builtin(Path::new("/usr/bin/mcpscript"));
     let spec = cfg.server("demo").unwrap().spec.as_ref().unwrap();
-    assert_eq!(spec.transport.target(), "/usr/bin/mcpscript demo-server");
+    assert_eq!(spec.target, "/usr/bin/mcpscript demo-server");
 }
 
 #[test]
@@ -199,4 +199,35 @@ fn discover_section_is_typed_and_checked() {
     assert_eq!(d.samples["git.git_log"][0]["repo_path"], ".");
     let cfg = parse(r#"{"mcpServers": {}, "discover": {"tool": []}}"#).unwrap();
     assert!(cfg.discover.unwrap_err().to_string().contains("discover"));
+}
+
+#[test]
+fn values_stay_out_of_listings_and_messages() {
+    let src = r#"{"mcpServers": {
+  "k": {"command": "srv", "args": ["--api-key", "${TOKEN}"]},
+  "bad": {"command": "srv", "env": {"TOKEN": 12345678}},
+  "hdr": {"type": "http", "url": "https://h.example/mcp", "headers": "Bearer sk-live-abc"}
+}}"#;
+    let cfg = parse(src).unwrap();
+    let k = cfg.server("k").unwrap().spec.as_ref().unwrap();
+    assert_eq!(k.target, "srv --api-key ${TOKEN}");
+    let bad = cfg
+        .server("bad")
+        .unwrap()
+        .spec
+        .as_ref()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        !bad.contains("12345678") && bad.contains("invalid type"),
+        "{bad}"
+    );
+    let hdr = cfg
+        .server("hdr")
+        .unwrap()
+        .spec
+        .as_ref()
+        .unwrap_err()
+        .to_string();
+    assert!(!hdr.contains("sk-live"), "{hdr}");
 }

@@ -208,7 +208,10 @@ pub async fn run<H: ToolHost>(host: Arc<H>, spec: &RunSpec) -> Result<RunOutcome
         observations: Mutex::new(Vec::new()),
         audit,
         script: spec.script.display().to_string(),
-        ends_at: started + spec.timeout,
+        // A timeout too large to add is no timeout at all.
+        ends_at: started
+            .checked_add(spec.timeout)
+            .unwrap_or_else(|| started + Duration::from_secs(100 * 365 * 86_400)),
     });
     let to_child = pipe::Sender::from_owned_fd(OwnedFd::from(host_writes)).map_err(spawn_err)?;
     let from_child = pipe::Receiver::from_owned_fd(OwnedFd::from(host_reads)).map_err(spawn_err)?;

@@ -118,6 +118,8 @@ pub struct ProcessHandle {
     exit: watch::Receiver<Option<String>>,
     /// The server's stderr tail.
     pub stderr: Arc<StderrTail>,
+    /// Becomes true when the server's stderr reached EOF (every line is in `stderr`).
+    stderr_done: watch::Receiver<bool>,
 }
 
 impl ProcessHandle {
@@ -136,6 +138,14 @@ impl ProcessHandle {
         let mut rx = self.exit.clone();
         let _ = tokio::time::timeout(limit, rx.wait_for(Option::is_some)).await;
         self.exit_status()
+    }
+
+    /// The stderr tail once the stream has ended (waiting at most `limit`): a server that just
+    /// died may still have lines in flight, and its last line is usually the reason.
+    pub async fn settled_stderr(&self, limit: Duration) -> Vec<String> {
+        let mut rx = self.stderr_done.clone();
+        let _ = tokio::time::timeout(limit, rx.wait_for(|done| *done)).await;
+        self.stderr.snapshot()
     }
 
     /// Asks the watcher to end the group: `SIGTERM`, `grace`, then `SIGKILL`; waits until reaped.
@@ -178,6 +188,7 @@ pub(crate) fn spawn(server: &str, spec: &StdioSpec, tap: RawTap) -> std::io::Res
     let tail = Arc::new(StderrTail::default());
     let server_name = server.to_owned();
     let tail_w = tail.clone();
+    let (stderr_done_tx, stderr_done) = watch::channel(false);
     tokio::spawn(async move {
         let mut lines = BufReader::new(stderr).split(b'\n');
         while let Ok(Some(line)) = lines.next_segment().await {
@@ -185,6 +196,7 @@ pub(crate) fn spawn(server: &str, spec: &StdioSpec, tap: RawTap) -> std::io::Res
             tracing::info!(target: "mcpscript::server_stderr", server = %server_name, "{line}");
             tail_w.push(line);
         }
+        let _ = stderr_done_tx.send(true);
     });
 
     let (kill_tx, kill_rx) = oneshot::channel();
@@ -200,6 +212,7 @@ pub(crate) fn spawn(server: &str, spec: &StdioSpec, tap: RawTap) -> std::io::Res
             kill: Mutex::new(Some(kill_tx)),
             exit: exit_rx,
             stderr: tail,
+            stderr_done,
         },
     })
 }

@@ -129,7 +129,9 @@ pub async fn run(ctx: &Context, args: &CallArgs) -> Result<u8, Failure> {
     let (server, tool) = split_target(ctx, &args.target)?;
     let arguments = parse_arguments(args.arguments.as_deref())?;
     let deadline = match args.timeout {
-        Some(s) if s.is_finite() && s > 0.0 => Some(Duration::from_secs_f64(s)),
+        Some(s) if s.is_finite() && s > 0.0 => {
+            Some(Duration::from_secs_f64(s.min(365.0 * 86_400.0)))
+        }
         Some(s) => {
             return Err(Failure::usage(
                 format!("--timeout {s} must be a positive number of seconds"),

@@ -40,7 +40,8 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<u8, Failure> {
         ));
     }
     let mut spec = RunSpec::new(&args.script, args.args.clone());
-    spec.timeout = Duration::from_secs_f64(args.timeout);
+    // Capped at a year: larger values are as good as no limit, and cannot overflow a clock.
+    spec.timeout = Duration::from_secs_f64(args.timeout.min(365.0 * 86_400.0));
     spec.capture = ctx.json;
     spec.output_limit = args.output_limit;
     spec.audit = args.audit.clone();

@@ -28,7 +28,7 @@ pub fn list(ctx: &Context) -> Result<u8, Failure> {
                 Ok(spec) => json!({
                     "name": e.name,
                     "transport": spec.transport.kind(),
-                    "target": spec.transport.target(),
+                    "target": spec.target,
                     "state": state(e),
                     "timeout_ms": spec.timeout.as_millis(),
                     "max_concurrency": spec.max_concurrency,
@@ -64,7 +64,7 @@ pub fn list(ctx: &Context) -> Result<u8, Failure> {
                     e.name,
                     spec.transport.kind(),
                     state(e),
-                    spec.transport.target()
+                    spec.target
                 );
             }
             Err(err) => {
@@ -120,15 +120,19 @@ pub async fn check(ctx: &Context, names: &[String]) -> Result<u8, Failure> {
     });
     let results = join_all(checks).await;
 
-    let mut code = exit::OK;
-    for r in &results {
-        if let Err(e) = &r.outcome {
-            let c = Failure::from(e.clone()).code;
-            if code == exit::OK || c == exit::UNREACHABLE {
-                code = c;
-            }
-        }
-    }
+    // The most telling failure decides: unreachable over protocol over config errors.
+    let rank = |code: u8| match code {
+        exit::UNREACHABLE => 3,
+        exit::PROTOCOL => 2,
+        exit::OK => 0,
+        _ => 1,
+    };
+    let code = results
+        .iter()
+        .filter_map(|r| r.outcome.as_ref().err())
+        .map(|e| Failure::from(e.clone()).code)
+        .max_by_key(|c| rank(*c))
+        .unwrap_or(exit::OK);
     if ctx.json {
         let rows: Vec<Value> = results
             .iter()

@@ -40,7 +40,12 @@ pub async fn run(ctx: &Context, server: Option<&str>) -> Result<u8, Failure> {
                 let mut row = Map::new();
                 row.insert("server".into(), Value::String(name.clone()));
                 if let Value::Object(raw) = &tool.raw {
-                    row.extend(raw.clone());
+                    // A tool's own "server" field must not hide which server it belongs to.
+                    row.extend(
+                        raw.iter()
+                            .filter(|(k, _)| *k != "server")
+                            .map(|(k, v)| (k.clone(), v.clone())),
+                    );
                 }
                 rows.push(Value::Object(row));
             } else {

@@ -121,7 +121,8 @@ def _call_frame(server: str, tool: str, args: Any, timeout: Any) -> dict:
     if timeout is not None:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
-        ms = timeout * 1000
+        # Beyond a year is no limit at all (and inf or 1e20 would not fit the host's u64).
+        ms = min(timeout, 365 * 86400) * 1000
         frame["timeout_ms"] = int(ms) + (1 if ms != int(ms) else 0)
     return frame
 
