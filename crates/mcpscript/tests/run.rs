@@ -570,3 +570,59 @@ fn result_shapes_are_observed_for_learning() {
     // Plain text has no shape to learn.
     assert!(outcome.observations.iter().all(|o| o.tool != "echo"));
 }
+
+#[test]
+fn ctrl_c_reaches_the_script_and_ends_its_children() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pids = d.join("pids");
+    let script = format!(
+        "import subprocess, time\np = subprocess.Popen(['sleep', '300'])\nopen({:?}, 'w').write(str(p.pid))\ntry:\n    time.sleep(300)\nexcept KeyboardInterrupt:\n    print('interrupted', flush=True)\n    raise\n",
+        pids.display().to_string()
+    );
+    std::fs::write(d.join("s.py"), script).unwrap();
+    let mut child = std::process::Command::new(common::bin())
+        .args(["run", "s.py", "--json"])
+        .current_dir(d)
+        .env_remove("MCPSCRIPT_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !pids.exists() {
+        assert!(Instant::now() < deadline, "the script never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(130));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["stdout"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("interrupted"),
+        "{v:#}"
+    );
+    let grandchild: u32 = std::fs::read_to_string(&pids)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !common::process_gone(grandchild) {
+        assert!(
+            Instant::now() < deadline,
+            "the script's child survived Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

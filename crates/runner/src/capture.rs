@@ -1,5 +1,10 @@
 //! Bounded capture of a stream: the first and last halves of the limit are kept, the middle is
-//! replaced by a marker saying how much was dropped (a traceback at the end survives).
+//! replaced by a marker saying how much was dropped (a traceback at the end survives). What was
+//! captured can be taken at any time, so a process that keeps the pipe open after the script
+//! exits costs the tail of the output, not all of it.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -14,17 +19,51 @@ pub struct Captured {
     pub truncated: bool,
 }
 
-/// Reads `stream` to its end, keeping at most `limit` bytes; copies everything to `tee` as it
-/// arrives when one is given.
-pub async fn capture<R, W>(mut stream: R, limit: usize, mut tee: Option<W>) -> Captured
+#[derive(Default)]
+struct Kept {
+    head: Vec<u8>,
+    tail: VecDeque<u8>,
+    total: u64,
+}
+
+/// A capture in progress; [`Capture::take`] reads what it holds so far.
+#[derive(Clone, Default)]
+pub struct Capture {
+    kept: Arc<Mutex<Kept>>,
+}
+
+impl Capture {
+    /// What has been captured so far.
+    pub fn take(&self) -> Captured {
+        let Ok(k) = self.kept.lock() else {
+            return Captured::default();
+        };
+        let kept = k.head.len() as u64 + k.tail.len() as u64;
+        let truncated = k.total > kept;
+        let mut bytes = k.head.clone();
+        if truncated {
+            bytes.extend_from_slice(
+                format!("\n[… {} bytes dropped by mcpscript …]\n", k.total - kept).as_bytes(),
+            );
+        }
+        bytes.extend(k.tail.iter());
+        Captured {
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            total_bytes: k.total,
+            truncated,
+        }
+    }
+}
+
+/// Reads `stream` to its end into `capture`, keeping at most `limit` bytes; copies everything to
+/// `tee` as it arrives when one is given.
+pub async fn capture<R, W>(mut stream: R, limit: usize, mut tee: Option<W>, capture: Capture)
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
     let half = limit / 2;
-    let mut head: Vec<u8> = Vec::new();
-    let mut tail: std::collections::VecDeque<u8> = std::collections::VecDeque::new();
-    let mut total: u64 = 0;
+    let keep_tail = limit - half;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match stream.read(&mut buf).await {
@@ -37,30 +76,18 @@ where
         {
             tee = None;
         }
-        total += n as u64;
-        let room = half.saturating_sub(head.len());
+        let Ok(mut k) = capture.kept.lock() else {
+            break;
+        };
+        k.total += n as u64;
+        let room = half.saturating_sub(k.head.len());
         let (to_head, rest) = chunk.split_at(room.min(chunk.len()));
-        head.extend_from_slice(to_head);
-        tail.extend(rest);
-        let keep_tail = limit - half;
-        if tail.len() > keep_tail {
-            let excess = tail.len() - keep_tail;
-            tail.drain(..excess);
+        k.head.extend_from_slice(to_head);
+        k.tail.extend(rest);
+        if k.tail.len() > keep_tail {
+            let excess = k.tail.len() - keep_tail;
+            k.tail.drain(..excess);
         }
-    }
-    let kept = head.len() as u64 + tail.len() as u64;
-    let truncated = total > kept;
-    let mut bytes = head;
-    if truncated {
-        bytes.extend_from_slice(
-            format!("\n[… {} bytes dropped by mcpscript …]\n", total - kept).as_bytes(),
-        );
-    }
-    bytes.extend(tail);
-    Captured {
-        text: String::from_utf8_lossy(&bytes).into_owned(),
-        total_bytes: total,
-        truncated,
     }
 }
 
@@ -71,7 +98,9 @@ mod tests {
     #[tokio::test]
     async fn keeps_head_and_tail_with_a_marker() {
         let data: Vec<u8> = (0..100u8).map(|i| b'a' + i % 26).collect();
-        let c = capture(&data[..], 20, None::<tokio::io::Sink>).await;
+        let c = Capture::default();
+        capture(&data[..], 20, None::<tokio::io::Sink>, c.clone()).await;
+        let c = c.take();
         assert!(c.truncated);
         assert_eq!(c.total_bytes, 100);
         assert!(c.text.starts_with("abcdefghij"));
@@ -80,8 +109,9 @@ mod tests {
             c.text
                 .ends_with(std::str::from_utf8(&data[90..]).unwrap_or_default())
         );
-        let small = capture(&b"hello"[..], 20, None::<tokio::io::Sink>).await;
-        assert_eq!(small.text, "hello");
-        assert!(!small.truncated);
+        let small = Capture::default();
+        capture(&b"hello"[..], 20, None::<tokio::io::Sink>, small.clone()).await;
+        assert_eq!(small.take().text, "hello");
+        assert!(!small.take().truncated);
     }
 }

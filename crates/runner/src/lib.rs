@@ -8,6 +8,7 @@ mod capture;
 mod host;
 mod python;
 
+use std::io::IsTerminal;
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -19,7 +20,7 @@ use serde_json::Value;
 use tokio::net::unix::pipe;
 
 pub use bridge::{CallRecord, Observation, SAMPLES_PER_TOOL, observed_value};
-pub use capture::Captured;
+pub use capture::{Capture, Captured};
 pub use host::{PoolHost, ToolHost};
 pub use python::{PYTHON_ENV, embedded_files, interpreter, runtime_dir};
 
@@ -79,6 +80,8 @@ pub struct RunOutcome {
     pub observations: Vec<Observation>,
     /// The run hit its timeout.
     pub timed_out: bool,
+    /// mcpscript got SIGINT, SIGTERM or SIGHUP and passed it to the script.
+    pub signal: Option<i32>,
     /// Wall time of the run.
     pub duration: Duration,
 }
@@ -143,6 +146,35 @@ impl RunError {
     }
 }
 
+/// How the wait for the script ended.
+enum End {
+    Exited(std::io::Result<std::process::ExitStatus>),
+    TimedOut,
+    Signalled(nix::sys::signal::Signal),
+}
+
+mod signals {
+    //! SIGINT, SIGTERM and SIGHUP while a script runs.
+    use nix::sys::signal::Signal;
+    use tokio::signal::unix::{SignalKind, signal};
+
+    /// The next of those signals; pends forever if they cannot be watched.
+    pub async fn next() -> Signal {
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => Signal::SIGINT,
+            _ = term.recv() => Signal::SIGTERM,
+            _ = hup.recv() => Signal::SIGHUP,
+        }
+    }
+}
+
 /// Runs `spec` with `host` serving its tool calls.
 pub async fn run<H: ToolHost>(host: Arc<H>, spec: &RunSpec) -> Result<RunOutcome, RunError> {
     let started = Instant::now();
@@ -180,7 +212,13 @@ pub async fn run<H: ToolHost>(host: Arc<H>, spec: &RunSpec) -> Result<RunOutcome
         .arg(&spec.script)
         .args(&spec.args)
         .env("MCPSCRIPT_BRIDGE", "3,4")
-        .stdin(Stdio::inherit())
+        // In its own process group the script cannot read a terminal (it would be stopped by
+        // SIGTTIN): it gets /dev/null then; piped input passes through.
+        .stdin(if std::io::stdin().is_terminal() {
+            Stdio::null()
+        } else {
+            Stdio::inherit()
+        })
         .process_group(0)
         .kill_on_drop(true);
     if spec.capture {
@@ -217,38 +255,77 @@ pub async fn run<H: ToolHost>(host: Arc<H>, spec: &RunSpec) -> Result<RunOutcome
     let from_child = pipe::Receiver::from_owned_fd(OwnedFd::from(host_reads)).map_err(spawn_err)?;
     let bridge = tokio::spawn(bridge::serve(host, state.clone(), from_child, to_child));
 
-    let stdout = child.stdout.take().map(|s| {
-        tokio::spawn(capture::capture(
-            s,
-            spec.output_limit,
-            None::<tokio::io::Stdout>,
-        ))
-    });
-    let stderr = child.stderr.take().map(|s| {
-        tokio::spawn(capture::capture(
-            s,
-            spec.output_limit,
-            Some(tokio::io::stderr()),
-        ))
-    });
-
-    let waited = tokio::time::timeout(spec.timeout, child.wait()).await;
-    let timed_out = waited.is_err();
-    // End the whole group: on timeout the script, and in any case whatever it left behind.
-    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
-        let _ =
-            nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGKILL);
-    }
-    let status = match waited {
-        Ok(status) => status,
-        Err(_) => child.wait().await,
+    let start_capture = |stream: Option<Box<dyn tokio::io::AsyncRead + Unpin + Send>>,
+                         tee: bool| {
+        stream.map(|s| {
+            let kept = Capture::default();
+            let task = if tee {
+                tokio::spawn(capture::capture(
+                    s,
+                    spec.output_limit,
+                    Some(tokio::io::stderr()),
+                    kept.clone(),
+                ))
+            } else {
+                tokio::spawn(capture::capture(
+                    s,
+                    spec.output_limit,
+                    None::<tokio::io::Stderr>,
+                    kept.clone(),
+                ))
+            };
+            (kept, task)
+        })
     };
+    let stdout = start_capture(child.stdout.take().map(|s| Box::new(s) as _), false);
+    let stderr = start_capture(child.stderr.take().map(|s| Box::new(s) as _), true);
+
+    let ended = tokio::select! {
+        status = child.wait() => End::Exited(status),
+        () = tokio::time::sleep(spec.timeout) => End::TimedOut,
+        signal = signals::next() => End::Signalled(signal),
+    };
+    let group = pid
+        .and_then(|p| i32::try_from(p).ok())
+        .map(nix::unistd::Pid::from_raw);
+    let (status, timed_out, signalled) = match ended {
+        End::Exited(status) => (status, false, None),
+        End::TimedOut => {
+            if let Some(g) = group {
+                let _ = nix::sys::signal::killpg(g, nix::sys::signal::SIGKILL);
+            }
+            (child.wait().await, true, None)
+        }
+        End::Signalled(signal) => {
+            // Ctrl-C and friends reach mcpscript, not the script (it has its own process group):
+            // pass them on, give it a moment to exit by itself, then end it.
+            if let Some(g) = group {
+                let _ = nix::sys::signal::killpg(g, signal);
+            }
+            let status = match tokio::time::timeout(Duration::from_secs(2), child.wait()).await {
+                Ok(status) => status,
+                Err(_) => {
+                    if let Some(g) = group {
+                        let _ = nix::sys::signal::killpg(g, nix::sys::signal::SIGKILL);
+                    }
+                    child.wait().await
+                }
+            };
+            (status, false, Some(signal))
+        }
+    };
+    // Whatever the script left behind in its group goes with it (ESRCH when nothing is left).
+    if let Some(g) = group {
+        let _ = nix::sys::signal::killpg(g, nix::sys::signal::SIGKILL);
+    }
     // Calls still in flight are cancelled; a late request from a leftover process sees EOF.
     bridge.abort();
     let _ = bridge.await;
 
     let exit_code = if timed_out {
         TIMEOUT_EXIT_CODE
+    } else if let Some(signal) = signalled {
+        128 + signal as i32
     } else {
         match status {
             Ok(s) => {
@@ -260,14 +337,12 @@ pub async fn run<H: ToolHost>(host: Arc<H>, spec: &RunSpec) -> Result<RunOutcome
             Err(_) => 1,
         }
     };
-    let finish = |task: Option<tokio::task::JoinHandle<Captured>>| async move {
-        match task {
-            None => None,
-            Some(t) => tokio::time::timeout(Duration::from_secs(2), t)
-                .await
-                .ok()
-                .and_then(Result::ok),
-        }
+    // A process that escaped the group may hold the pipes open: wait a little, then keep what
+    // was captured.
+    let finish = |c: Option<(Capture, tokio::task::JoinHandle<()>)>| async move {
+        let (kept, task) = c?;
+        let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+        Some(kept.take())
     };
     let stdout = finish(stdout).await;
     let stderr = finish(stderr).await;
@@ -286,6 +361,7 @@ pub async fn run<H: ToolHost>(host: Arc<H>, spec: &RunSpec) -> Result<RunOutcome
         tool_calls,
         observations,
         timed_out,
+        signal: signalled.map(|s| s as i32),
         duration: started.elapsed(),
     })
 }

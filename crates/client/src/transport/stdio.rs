@@ -217,12 +217,30 @@ pub(crate) fn spawn(server: &str, spec: &StdioSpec, tap: RawTap) -> std::io::Res
     })
 }
 
+/// Kills a server's process group if the watcher is dropped before it reaped the server (the
+/// runtime shutting down mid-start): `kill_on_drop` alone reaches only the leader.
+struct GroupGuard(Option<nix::unistd::Pid>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Some(group) = self.0.take() {
+            let _ = nix::sys::signal::killpg(group, nix::sys::signal::SIGKILL);
+        }
+    }
+}
+
 async fn watch_child(
     server: String,
     mut child: Box<dyn ChildWrapper>,
     mut kill_rx: oneshot::Receiver<Duration>,
     exit_tx: watch::Sender<Option<String>>,
 ) {
+    let mut guard = GroupGuard(
+        child
+            .id()
+            .and_then(|p| i32::try_from(p).ok())
+            .map(nix::unistd::Pid::from_raw),
+    );
     let early = tokio::select! {
         status = child.wait() => Some(status),
         grace = &mut kill_rx => {
@@ -241,6 +259,7 @@ async fn watch_child(
     };
     // Sweep what the leader left behind in its group (ESRCH when nothing is left).
     let _ = child.signal(libc::SIGKILL);
+    guard.0 = None;
     let desc = match &status {
         Ok(status) => describe_exit(status),
         Err(e) => format!("ended (wait failed: {e})"),

@@ -14,6 +14,50 @@ use crate::cli::{BenchWhat, Cli, Command, ServersAction};
 use crate::context::Context;
 use crate::output::Failure;
 
+/// The next SIGINT, SIGTERM or SIGHUP, as its number; pends forever if they cannot be watched.
+async fn interrupted() -> u8 {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => 2,
+        _ = term.recv() => 15,
+        _ = hup.recv() => 1,
+    }
+}
+
+async fn run_command(ctx: &Context, command: Command) -> Result<u8, Failure> {
+    match command {
+        Command::Run(args) => run::run(ctx, &args).await,
+        Command::Servers(args) => match args.action {
+            None => servers::list(ctx),
+            Some(ServersAction::Check(check)) => servers::check(ctx, &check.names).await,
+        },
+        Command::Tools(args) => tools::run(ctx, args.server.as_deref()).await,
+        Command::Call(args) => call::run(ctx, &args).await,
+        Command::Search(args) => {
+            let query = args.query.join(" ");
+            discovery::search(ctx, &query, args.limit, args.detail, args.catalog.refresh).await
+        }
+        Command::Describe(args) => {
+            discovery::describe(ctx, &args.tools, args.catalog.refresh).await
+        }
+        Command::Generate(args) => discovery::generate(ctx, &args.out, args.catalog.refresh).await,
+        Command::Discover(args) => discover::run(ctx, args.catalog.refresh).await,
+        Command::Bench(args) => match args.what {
+            BenchWhat::Tokens(t) => {
+                bench::tokens(ctx, t.tasks.as_deref(), t.synthetic, t.catalog.refresh).await
+            }
+        },
+        Command::DemoServer(_) => Ok(0),
+    }
+}
+
 /// Splits `SERVER.TOOL` at the longest of `servers` that prefixes it (server and tool names may
 /// both contain dots).
 pub fn split_at_server<'a, 'n>(
@@ -47,29 +91,21 @@ pub async fn dispatch(cli: Cli) -> Result<u8, Failure> {
     ) {
         ctx.note_builtin();
     }
-    let result = match cli.command {
-        Command::Run(args) => run::run(&ctx, &args).await,
-        Command::Servers(args) => match args.action {
-            None => servers::list(&ctx),
-            Some(ServersAction::Check(check)) => servers::check(&ctx, &check.names).await,
-        },
-        Command::Tools(args) => tools::run(&ctx, args.server.as_deref()).await,
-        Command::Call(args) => call::run(&ctx, &args).await,
-        Command::Search(args) => {
-            let query = args.query.join(" ");
-            discovery::search(&ctx, &query, args.limit, args.detail, args.catalog.refresh).await
+    let is_run = matches!(cli.command, Command::Run(_));
+    let command = run_command(&ctx, cli.command);
+    let result = if is_run {
+        // The runner passes signals on to the script and reports them in its exit code.
+        command.await
+    } else {
+        tokio::select! {
+            result = command => result,
+            signal = interrupted() => Err(Failure {
+                code: 128 + signal,
+                message: "interrupted; stopping the servers".into(),
+                hint: None,
+                details: Vec::new(),
+            }),
         }
-        Command::Describe(args) => {
-            discovery::describe(&ctx, &args.tools, args.catalog.refresh).await
-        }
-        Command::Generate(args) => discovery::generate(&ctx, &args.out, args.catalog.refresh).await,
-        Command::Discover(args) => discover::run(&ctx, args.catalog.refresh).await,
-        Command::Bench(args) => match args.what {
-            BenchWhat::Tokens(t) => {
-                bench::tokens(&ctx, t.tasks.as_deref(), t.synthetic, t.catalog.refresh).await
-            }
-        },
-        Command::DemoServer(_) => Ok(0),
     };
     ctx.pool.shutdown().await;
     result
