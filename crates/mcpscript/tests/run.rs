@@ -581,7 +581,7 @@ fn ctrl_c_reaches_the_script_and_ends_its_children() {
         pids.display().to_string()
     );
     std::fs::write(d.join("s.py"), script).unwrap();
-    let mut child = std::process::Command::new(common::bin())
+    let child = std::process::Command::new(common::bin())
         .args(["run", "s.py", "--json"])
         .current_dir(d)
         .env_remove("MCPSCRIPT_CONFIG")
