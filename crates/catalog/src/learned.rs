@@ -48,6 +48,17 @@ const TYPE_ORDER: [&str; 7] = [
     "object", "array", "string", "number", "integer", "boolean", "null",
 ];
 
+/// Whether a string could be an enum member worth remembering: short, a word or two of letters
+/// (status words like `ok`, `in_progress`, `Cloudy`). Values that look like data — digits,
+/// `@`, `/`, `.`, long tokens — are never written to the store: they may be emails, ids or keys.
+fn enum_like(s: &str) -> bool {
+    let n = s.chars().count();
+    (1..=MAX_ENUM_VALUE_LEN.min(24)).contains(&n)
+        && s.chars().next().is_some_and(char::is_alphabetic)
+        && s.chars()
+            .all(|c| c.is_alphabetic() || c == '_' || c == '-' || c == ' ')
+}
+
 /// The shape of one value (see the module docs).
 pub fn infer(value: &Value) -> Value {
     match value {
@@ -57,7 +68,7 @@ pub fn infer(value: &Value) -> Value {
         Value::Number(_) => json!({"type": "number"}),
         Value::String(s) => {
             let mut out = json!({"type": "string", SEEN: 1});
-            if s.chars().count() <= MAX_ENUM_VALUE_LEN {
+            if enum_like(s) {
                 out[VALUES] = json!([s]);
             }
             out

@@ -117,15 +117,15 @@ fn enums_need_repeated_short_values() {
 #[test]
 fn enum_union_is_capped() {
     let mut values: Vec<Value> = (0..MAX_ENUM_VALUES)
-        .map(|i| json!(format!("v{i}")))
+        .map(|i| json!(format!("v{}", char::from(b'a' + u8::try_from(i).unwrap()))))
         .collect();
-    values.push(json!("v0"));
+    values.push(json!("va"));
     let schema = learn(&values);
     assert_eq!(schema["enum"].as_array().unwrap().len(), MAX_ENUM_VALUES);
     // A ninth distinct value drops the enum, and it does not come back.
-    values.push(json!("v8"));
+    values.push(json!("vz"));
     assert_eq!(learn(&values), json!({"type": "string"}));
-    values.extend([json!("v0"), json!("v0")]);
+    values.extend([json!("va"), json!("va")]);
     assert_eq!(learn(&values), json!({"type": "string"}));
 }
 
@@ -259,4 +259,26 @@ fn corrupt_store_reads_as_empty() {
     );
     std::fs::write(&path, "{\"version\": 99, \"tools\": {}}").unwrap();
     assert_eq!(LearnedTypes::load(&path).iter().count(), 0);
+}
+
+#[test]
+fn data_like_strings_never_become_enums() {
+    // Emails, ids, paths and keys repeat too, but must not be written to the store.
+    for v in [
+        "ann@example.com",
+        "user-1234",
+        "/home/ann",
+        "sk_live_ab12",
+        "v1.2",
+    ] {
+        assert_eq!(
+            learn(&[json!(v), json!(v)]),
+            json!({"type": "string"}),
+            "{v}"
+        );
+    }
+    assert_eq!(
+        learn(&[json!("in_progress"), json!("in_progress")]),
+        json!({"type": "string", "enum": ["in_progress"]})
+    );
 }

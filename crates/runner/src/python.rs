@@ -54,6 +54,12 @@ fn is_script_shim(path: &Path) -> bool {
         .is_ok_and(|()| &head == b"#!")
 }
 
+fn now_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
 fn cache_root() -> PathBuf {
     if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
         return PathBuf::from(x).join("mcpscript");
@@ -61,7 +67,9 @@ fn cache_root() -> PathBuf {
     if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
         return PathBuf::from(home).join(".cache").join("mcpscript");
     }
-    std::env::temp_dir().join("mcpscript")
+    // No home: a per-user directory in the shared temp dir, so another user cannot plant a
+    // runtime there first.
+    std::env::temp_dir().join(format!("mcpscript-{}", nix::unistd::getuid()))
 }
 
 /// Compiles the runtime's bytecode once per interpreter, so runs never pay for compiling it
@@ -135,8 +143,12 @@ fn write_tree(dir: &Path) -> std::io::Result<()> {
     }
     std::fs::write(staging.join(COMPLETE), b"")?;
     if dir.exists() && !dir.join(COMPLETE).is_file() {
-        // Left by a run that was killed mid-write, or by an older layout.
-        let _ = std::fs::remove_dir_all(dir);
+        // Left by a run that was killed mid-write. Moved aside, not deleted in place: another
+        // run may be renaming its complete tree there at this very moment.
+        let aside = parent.join(format!(".stale-{}-{}", std::process::id(), now_nanos()));
+        if std::fs::rename(dir, &aside).is_ok() {
+            let _ = std::fs::remove_dir_all(&aside);
+        }
     }
     match std::fs::rename(&staging, dir) {
         Ok(()) => Ok(()),

@@ -94,7 +94,7 @@ class Bridge:
         # Async requests made in one event-loop turn (asyncio.gather) leave in one write.
         self._olock = allocate_lock()
         self._outbox: list = []
-        self._flush_scheduled = False
+        self._flush_loops: set = set()  # loops with a flush scheduled (by id)
 
     # ------------------------------------------------------------------ state
 
@@ -216,19 +216,20 @@ class Bridge:
             self._pending.pop(rid, None)
 
     def _queue(self, loop, data: bytes) -> None:
-        """Queue a frame; the first frame of a loop turn schedules one flush for all of them."""
+        """Queue a frame; each loop with frames queued has one flush scheduled on itself, so a
+        loop that is busy (or blocked) never holds back another loop's frames."""
         with self._olock:
             self._outbox.append(data)
-            if self._flush_scheduled:
+            if id(loop) in self._flush_loops:
                 return
-            self._flush_scheduled = True
-        loop.call_soon(self._flush)
+            self._flush_loops.add(id(loop))
+        loop.call_soon(self._flush, id(loop))
 
-    def _flush(self) -> None:
+    def _flush(self, loop_id: int | None = None) -> None:
         with self._olock:
             data = b"".join(self._outbox)
             self._outbox.clear()
-            self._flush_scheduled = False
+            self._flush_loops.discard(loop_id)
         if data:
             try:
                 self._write(data)
