@@ -18,19 +18,12 @@ fn generated_wrappers_compile_and_call_the_real_servers() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let repo = common::git_repo(d, "generated wrappers work");
-    let r = common::real;
-    let cfg = common::config_file(
-        d,
-        &json!({"mcpServers": {
-            "everything": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_EVERYTHING")]},
-            "filesystem": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_FILESYSTEM"), d]},
-            "memory": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_MEMORY")], "env": {"MEMORY_FILE_PATH": d.join("m.jsonl")}},
-            "git": {"command": r("MCPSCRIPT_TEST_GIT"), "args": ["--repository", repo]},
-            "time": {"command": r("MCPSCRIPT_TEST_TIME"), "args": ["--local-timezone", "UTC"]},
-            "odd": {"command": "$BIN", "args": ["demo-server", "--faults"]}
-        }})
-        .to_string(),
+    let mut servers = common::real_servers_config(d, &repo);
+    servers.insert(
+        "odd".into(),
+        json!({"command": common::bin(), "args": ["demo-server", "--faults"]}),
     );
+    let cfg = common::config_file(d, &json!({"mcpServers": servers}).to_string());
     let cfg = cfg.to_str().unwrap();
     let out = common::run(d, &["generate", "--config", cfg]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -53,15 +53,7 @@ fn stdio_config(dir: &Path) -> String {
     git(&["add", "README.md"]);
     git(&["commit", "-q", "-m", "first commit"]);
     std::fs::write(dir.join("hello.txt"), "hello, filesystem\n").unwrap();
-    json!({"mcpServers": {
-        "everything": {"command": real("MCPSCRIPT_TEST_NODE"), "args": [real("MCPSCRIPT_TEST_EVERYTHING")]},
-        "filesystem": {"command": real("MCPSCRIPT_TEST_NODE"), "args": [real("MCPSCRIPT_TEST_FILESYSTEM"), dir]},
-        "memory": {"command": real("MCPSCRIPT_TEST_NODE"), "args": [real("MCPSCRIPT_TEST_MEMORY")],
-                   "env": {"MEMORY_FILE_PATH": dir.join("memory.jsonl")}},
-        "git": {"command": real("MCPSCRIPT_TEST_GIT"), "args": ["--repository", repo]},
-        "time": {"command": real("MCPSCRIPT_TEST_TIME"), "args": ["--local-timezone", "UTC"]}
-    }})
-    .to_string()
+    json!({"mcpServers": common::real_servers_config(dir, &repo)}).to_string()
 }
 
 /// server-everything in an HTTP mode on a loopback port; killed (by PID) on drop.

@@ -402,17 +402,9 @@ fn seed_templates_run_unchanged_against_real_servers() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let repo = common::git_repo(d, "seed commit");
-    let r = common::real;
     let cfg = common::config_file(
         d,
-        &json!({"mcpServers": {
-            "everything": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_EVERYTHING")]},
-            "filesystem": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_FILESYSTEM"), d]},
-            "memory": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_MEMORY")], "env": {"MEMORY_FILE_PATH": d.join("m.jsonl")}},
-            "git": {"command": r("MCPSCRIPT_TEST_GIT"), "args": ["--repository", repo]},
-            "time": {"command": r("MCPSCRIPT_TEST_TIME"), "args": ["--local-timezone", "UTC"]}
-        }})
-        .to_string(),
+        &json!({"mcpServers": common::real_servers_config(d, &repo)}).to_string(),
     );
     let cfg = cfg.to_str().unwrap();
 

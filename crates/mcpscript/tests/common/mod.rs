@@ -104,3 +104,20 @@ pub fn git_repo(dir: &Path, message: &str) -> PathBuf {
     }
     repo
 }
+
+/// The `mcpServers` entries of the five real test servers, over stdio: filesystem rooted at
+/// `dir`, memory storing in `dir`, git serving `repo`.
+pub fn real_servers_config(dir: &Path, repo: &Path) -> serde_json::Map<String, serde_json::Value> {
+    let node = real("MCPSCRIPT_TEST_NODE");
+    serde_json::json!({
+        "everything": {"command": node, "args": [real("MCPSCRIPT_TEST_EVERYTHING")]},
+        "filesystem": {"command": node, "args": [real("MCPSCRIPT_TEST_FILESYSTEM"), dir]},
+        "memory": {"command": node, "args": [real("MCPSCRIPT_TEST_MEMORY")],
+                   "env": {"MEMORY_FILE_PATH": dir.join("memory.jsonl")}},
+        "git": {"command": real("MCPSCRIPT_TEST_GIT"), "args": ["--repository", repo]},
+        "time": {"command": real("MCPSCRIPT_TEST_TIME"), "args": ["--local-timezone", "UTC"]}
+    })
+    .as_object()
+    .cloned()
+    .unwrap()
+}
