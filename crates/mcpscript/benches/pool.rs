@@ -188,7 +188,11 @@ fn script_time(
 }
 
 fn bridge(c: &mut Criterion) {
-    let rt = runtime();
+    // The binary runs on a current-thread runtime (see main.rs); so does this group.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     let args = echo_args();
     let dir = tempfile::tempdir().expect("temp dir");
     let script = dir.path().join("bridge_bench.py");

@@ -13,7 +13,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     logging::init(cli.global.verbose, cli.global.quiet);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread: mcpscript waits on pipes and sockets, and on a small VM every hand-off between
+    // worker threads costs a cross-CPU wake-up per message (measured in docs/benchmarks.md).
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
