@@ -618,3 +618,32 @@ fn ctrl_c_reaches_the_script_and_ends_its_children() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn a_cancelled_call_frees_its_server_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // One call at a time on this server: if the abandoned call kept its slot, the next call
+    // would wait for it (10 s) and then time out.
+    let cfg = common::config_file(
+        d,
+        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server", "--faults"], "max_concurrency": 1, "timeout": "8s"}}}"#,
+    );
+    let script = r#"
+import asyncio, time
+from runtime import call_tool, set_result
+async def main():
+    try:
+        await asyncio.wait_for(call_tool("demo", "sleep", {"ms": 10000}), 0.3)
+    except asyncio.TimeoutError:
+        pass
+    t = time.perf_counter()
+    echoed = await call_tool("demo", "echo", {"text": "next"})
+    set_result({"echo": echoed, "waited": time.perf_counter() - t})
+asyncio.run(main())
+"#;
+    let (out, v) = run_json(d, script, &["--config", cfg.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(v["result"]["echo"], "next");
+    assert!(v["result"]["waited"].as_f64().unwrap() < 5.0, "{v:#}");
+}

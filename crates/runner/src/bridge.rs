@@ -85,6 +85,8 @@ struct Request {
     value: Option<Value>,
     level: Option<String>,
     message: Option<String>,
+    /// For `cancel`: the id of the request the script gave up on.
+    target: Option<u64>,
 }
 
 /// A request's answer: the result already serialized as JSON, or an error object.
@@ -318,6 +320,10 @@ pub(crate) async fn serve<H: ToolHost>(
         let mut lines = BufReader::with_capacity(64 * 1024, from_child);
         let mut line = Vec::new();
         let mut in_flight = futures::stream::FuturesUnordered::new();
+        // Abort handles of requests in flight, by id; finished ones report back on `done`.
+        let mut aborts: std::collections::HashMap<u64, futures::future::AbortHandle> =
+            std::collections::HashMap::new();
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<u64>();
         loop {
             use futures::StreamExt;
             // `read_until` keeps partial input in `line` when the other branch wins, so the
@@ -328,7 +334,12 @@ pub(crate) async fn serve<H: ToolHost>(
                         break;
                     }
                 }
-                Some(()) = in_flight.next(), if !in_flight.is_empty() => continue,
+                Some(()) = in_flight.next(), if !in_flight.is_empty() => {
+                    while let Ok(id) = done_rx.try_recv() {
+                        aborts.remove(&id);
+                    }
+                    continue;
+                }
             }
             let parsed = serde_json::from_slice::<Request>(&line);
             let raw_id = || {
@@ -353,15 +364,30 @@ pub(crate) async fn serve<H: ToolHost>(
             };
             line.clear();
             let Some(id) = req.id else {
-                if req.op == "log" {
-                    log(&req);
+                match req.op.as_str() {
+                    "log" => log(&req),
+                    // The script stopped waiting (asyncio cancellation): drop the call, which
+                    // frees its concurrency permit and tells the server (notifications/cancelled).
+                    "cancel" => {
+                        if let Some(abort) = req.target.and_then(|t| aborts.remove(&t)) {
+                            abort.abort();
+                        }
+                    }
+                    _ => {}
                 }
                 continue;
             };
             let (host, state, tx) = (host.clone(), state.clone(), tx.clone());
+            let (abort, registration) = futures::future::AbortHandle::new_pair();
+            aborts.insert(id, abort);
+            let done_tx = done_tx.clone();
             in_flight.push(async move {
-                let reply = handle(&*host, &state, req).await;
-                let _ = tx.send(frame(id, reply));
+                let call =
+                    futures::future::Abortable::new(handle(&*host, &state, req), registration);
+                if let Ok(reply) = call.await {
+                    let _ = tx.send(frame(id, reply));
+                }
+                let _ = done_tx.send(id);
             });
         }
         // The script closed its end: let calls already in flight finish and answer.

@@ -214,6 +214,13 @@ class Bridge:
             return await fut
         finally:
             self._pending.pop(rid, None)
+            if fut.cancelled() and self._closed is None:
+                # The caller gave up (asyncio.wait_for, task.cancel()): tell the host, so the
+                # call stops holding a server slot. Queued behind the request itself.
+                try:
+                    self._queue(loop, self._encode({"op": "cancel", "target": rid}, None))
+                except Exception:  # the loop is closing: the run is ending anyway
+                    pass
 
     def _queue(self, loop, data: bytes) -> None:
         """Queue a frame; each loop with frames queued has one flush scheduled on itself, so a
