@@ -153,8 +153,8 @@ enum End {
     Signalled(nix::sys::signal::Signal),
 }
 
-mod signals {
-    //! SIGINT, SIGTERM and SIGHUP while a script runs.
+pub mod signals {
+    //! SIGINT, SIGTERM and SIGHUP: the signals that end a run (or any command) early.
     use nix::sys::signal::Signal;
     use tokio::signal::unix::{SignalKind, signal};
 

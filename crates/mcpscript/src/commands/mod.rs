@@ -14,23 +14,6 @@ use crate::cli::{BenchWhat, Cli, Command, ServersAction};
 use crate::context::Context;
 use crate::output::Failure;
 
-/// The next SIGINT, SIGTERM or SIGHUP, as its number; pends forever if they cannot be watched.
-async fn interrupted() -> u8 {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = int.recv() => 2,
-        _ = term.recv() => 15,
-        _ = hup.recv() => 1,
-    }
-}
-
 async fn run_command(ctx: &Context, command: Command) -> Result<u8, Failure> {
     match command {
         Command::Run(args) => run::run(ctx, &args).await,
@@ -99,8 +82,8 @@ pub async fn dispatch(cli: Cli) -> Result<u8, Failure> {
     } else {
         tokio::select! {
             result = command => result,
-            signal = interrupted() => Err(Failure {
-                code: 128 + signal,
+            signal = mcpscript_runner::signals::next() => Err(Failure {
+                code: 128 + signal as u8,
                 message: "interrupted; stopping the servers".into(),
                 hint: None,
                 details: Vec::new(),
