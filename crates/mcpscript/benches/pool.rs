@@ -156,6 +156,16 @@ async def in_flight():
     for _ in range(n):
         await asyncio.gather(*[call_tool("demo", "echo", ARGS) for _ in range(16)])
     return time.perf_counter_ns() - t
+async def workers():
+    # 16 calls in flight all the time: 16 workers, each issuing its next call when one returns.
+    async def worker(k):
+        for _ in range(k):
+            await call_tool("demo", "echo", ARGS)
+    for _ in range(50):
+        await call_tool("demo", "echo", ARGS)
+    t = time.perf_counter_ns()
+    await asyncio.gather(*[worker(n // 16 + (i < n % 16)) for i in range(16)])
+    return time.perf_counter_ns() - t
 def blocking():
     for _ in range(50):
         call_tool_sync("demo", "echo", ARGS)
@@ -163,7 +173,8 @@ def blocking():
     for _ in range(n):
         call_tool_sync("demo", "echo", ARGS)
     return time.perf_counter_ns() - t
-ns = blocking() if mode == "sync" else asyncio.run(sequential() if mode == "async" else in_flight())
+ns = blocking() if mode == "sync" else asyncio.run(
+    {"async": sequential, "gather": in_flight, "workers": workers}[mode]())
 set_result(ns)
 "#;
 
@@ -227,6 +238,30 @@ fn bridge(c: &mut Criterion) {
     });
     group.bench_function("script_async/16_in_flight", |b| {
         b.iter_custom(|iters| script_time(&rt, &host, &script, "gather", iters));
+    });
+    // The same 16 in flight, kept full: each of 16 workers starts its next call as soon as its
+    // last one returns (no batch barrier). Time per call.
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("pool/16_workers", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let started = std::time::Instant::now();
+                join_all((0..IN_FLIGHT as u64).map(|i| {
+                    let (pool, args) = (&pool, &args);
+                    let n = iters / IN_FLIGHT as u64 + u64::from(i < iters % IN_FLIGHT as u64);
+                    async move {
+                        for _ in 0..n {
+                            pool_echo(pool, args).await;
+                        }
+                    }
+                }))
+                .await;
+                started.elapsed()
+            })
+        });
+    });
+    group.bench_function("script_async/16_workers", |b| {
+        b.iter_custom(|iters| script_time(&rt, &host, &script, "workers", iters));
     });
     group.finish();
     rt.block_on(pool.shutdown());

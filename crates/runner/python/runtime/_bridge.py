@@ -5,7 +5,8 @@ variable ``MCPSCRIPT_BRIDGE=R,W``: requests are written to ``W``, responses are 
 
 * Requests carry increasing integer ids; each frame is one locked write, so frames from several
   threads never interleave.
-* Async requests resolve asyncio futures. The read fd is watched with ``loop.add_reader`` on
+* Async requests resolve asyncio futures. A request made while nothing else is in flight is
+  written at once; the others made in the same loop turn are queued and leave in one write. The read fd is watched with ``loop.add_reader`` on
   every loop that makes a request (set non-blocking then), so ``asyncio.gather`` of N calls puts
   N requests in flight at once, with no helper thread.
 * Sync requests read the fd directly. Whoever reads ("the reader", one at a time) delivers every
@@ -208,9 +209,15 @@ class Bridge:
         frame["id"] = rid
         data = self._encode(frame, default)
         fut = loop.create_future()
+        idle = not self._pending and not self._outbox
         self._pending[rid] = fut
         try:
-            self._queue(loop, data)
+            if idle:
+                # Nothing else in flight (a sequential call, or the first of a gather): send
+                # now rather than one loop turn later.
+                self._write(data)
+            else:
+                self._queue(loop, data)
             return await fut
         finally:
             self._pending.pop(rid, None)

@@ -61,13 +61,28 @@ def _accelerated():
     def _no_default(o):
         raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
+    # One encoder per (default, allow_nan), made once. Without a markers dict (json's
+    # check_circular=False) an encoder keeps no state between calls, so threads can share it;
+    # a circular structure is found again, with a checking encoder, once recursion fails.
+    encoders: dict = {}
+
     def dumps(obj, default=None, allow_nan=True):
         """Compact JSON text of ``obj`` (non-ASCII characters kept as they are)."""
         if isinstance(obj, str):
             return encode_str(obj)
-        enc = make_encoder({}, default or _no_default, encode_str, None, ":", ",", False, False,
-                           allow_nan)
-        return "".join(enc(obj, 0))
+        enc = encoders.get((default, allow_nan))
+        if enc is None:
+            if len(encoders) > 64:  # callers pass a few fixed hooks; never grow without bound
+                encoders.clear()
+            enc = encoders[(default, allow_nan)] = make_encoder(
+                None, default or _no_default, encode_str, None, ":", ",", False, False, allow_nan)
+        try:
+            return "".join(enc(obj, 0))
+        except RecursionError:
+            # Say "Circular reference detected" (ValueError) when that is the cause.
+            checked = make_encoder({}, default or _no_default, encode_str, None, ":", ",", False,
+                                   False, allow_nan)
+            return "".join(checked(obj, 0))
 
     # The accelerator's calling convention is private: check it does what json does.
     probe = {"a": [1, -2.5, None, True, False, "\u00e9\n"], "b": {}}
