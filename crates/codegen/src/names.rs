@@ -114,14 +114,8 @@ pub(crate) const MODULE_GLOBALS: &[&str] = &[
     "Literal",
     "NotRequired",
     "TypedDict",
-    "call_tool",
-    "call_tool_sync",
-    "_PARAMS",
-    "_arguments",
+    "mcp_tool",
 ];
-
-/// Names a parameter must not take because the wrapper's body uses them.
-const BODY_NAMES: &[&str] = &["call_tool", "call_tool_sync", "_arguments", "locals"];
 
 /// Module names with a meaning of their own inside a package.
 const SPECIAL_MODULES: &[&str] = &["__init__", "__main__"];
@@ -132,7 +126,7 @@ const SPECIAL_MODULES: &[&str] = &["__init__", "__main__"];
 /// accented letters are transliterated (`größe` → `grosse`), other non-ASCII characters become
 /// `_`; a leading digit gets a `_` prefix; keywords and builtins get a trailing `_`
 /// (`class` → `class_`, `list` → `list_`), and so do the names a generated module imports
-/// (`call_tool` → `call_tool_`). Case is kept. A name with no letter or digit left
+/// (`mcp_tool` → `mcp_tool_`). Case is kept. A name with no letter or digit left
 /// becomes `unnamed`.
 pub fn sanitize_identifier(name: &str) -> String {
     finish(ascii_identifier(name), |n| {
@@ -143,12 +137,10 @@ pub fn sanitize_identifier(name: &str) -> String {
     })
 }
 
-/// Like [`sanitize_identifier`] for a parameter: only keywords, builtin type names and the
-/// names the wrapper's body needs are avoided (`id` and `format` stay as they are).
+/// Like [`sanitize_identifier`] for a parameter: only keywords are avoided (`id`, `format`
+/// and `locals` stay as they are; the wrapper has no body that could need them).
 pub(crate) fn sanitize_parameter(name: &str) -> String {
-    finish(ascii_identifier(name), |n| {
-        is_keyword(n) || BODY_NAMES.contains(&n)
-    })
+    finish(ascii_identifier(name), is_keyword)
 }
 
 /// A `CamelCase` class name from `parts` (`["get-sum", "result"]` → `GetSumResult`).
@@ -403,7 +395,8 @@ mod tests {
         assert_eq!(sanitize_identifier("__init__"), "__init___");
         assert_eq!(sanitize_parameter("id"), "id");
         assert_eq!(sanitize_parameter("from"), "from_");
-        assert_eq!(sanitize_parameter("locals"), "locals_");
+        assert_eq!(sanitize_parameter("locals"), "locals");
+        assert_eq!(sanitize_identifier("mcp_tool"), "mcp_tool_");
     }
 
     #[test]

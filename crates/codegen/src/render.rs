@@ -1,13 +1,15 @@
-//! One tool → one Python module: the async wrapper, its blocking twin, the argument mapping
-//! and the `TypedDict`s its annotations name, plus the [`ToolDocs`] the docstring came from.
+//! One tool → one Python module: the typed, documented declaration that `runtime.wrappers
+//! .mcp_tool` turns into the call, its blocking twin, and the `TypedDict`s its annotations name,
+//! plus the [`ToolDocs`] it holds.
 //!
-//! The docstring is the whole documentation of the tool (parameters, result, nested types), so
-//! that `describe` and `search --detail full` can show the signature and docstring alone.
+//! The module holds nothing but what an agent needs to call the tool: the signature, the
+//! docstring (description, documented parameters, what comes back) and the types. `describe`
+//! and `search --detail full` show exactly that code.
 
 use serde_json::{Map, Value};
 
 use crate::names::{MODULE_GLOBALS, Namer, class_name, sanitize_parameter};
-use crate::schema::{field_doc, push_sentence};
+use crate::schema::param_doc;
 use crate::text::{collapse, docstring_block, py_literal, py_str, summary, wrap, wrap_description};
 use crate::types::{Ty, Types, parameters};
 use crate::{ParamDocs, ToolDocs};
@@ -81,59 +83,15 @@ pub(crate) fn render_tool(input: &ToolInput<'_>) -> (String, ToolDocs) {
         Params::Open => vec!["**arguments: Any".to_string()],
         Params::Named(ps) => ps.iter().map(|p| param_text(&types, p)).collect(),
     };
-    let sync_signature = signature("def", &sync, &param_texts, &ret_text);
     let signature = signature("async def", func, &param_texts, &ret_text);
     let description = description(input.tool);
-    let docstring = docstring(
-        input,
-        &types,
-        &params,
-        &ret,
-        result_schema,
-        learned,
-        &description,
-    );
+    let docstring = docstring(input, &params, result_schema, learned, &description);
     let block = docstring_block(&docstring, "    ");
 
-    let call_args = match &params {
-        Params::Open => "arguments".to_string(),
-        Params::Named(ps) if ps.is_empty() => "{}".to_string(),
-        Params::Named(ps) => {
-            // All required and short: the dict itself reads best; otherwise the mapping table.
-            let pairs: Vec<String> = ps
-                .iter()
-                .map(|p| format!("{}: {}", py_str(&p.key), p.name))
-                .collect();
-            let inline = format!("{{{}}}", pairs.join(", "));
-            let line = format!(
-                "    return await call_tool({}, {}, {inline})",
-                py_str(input.server),
-                py_str(input.name)
-            );
-            if ps.iter().all(|p| p.required) && line.chars().count() <= CODE_WIDTH {
-                inline
-            } else {
-                "_arguments(locals())".to_string()
-            }
-        }
-    };
-    let (server_lit, tool_lit) = (py_str(input.server), py_str(input.name));
-    let mut code = String::new();
-    code.push_str(&format!("{signature}\n{block}\n"));
-    code.push_str(&format!(
-        "    return await call_tool({server_lit}, {tool_lit}, {call_args})\n\n\n"
-    ));
-    code.push_str(&sync_signature);
-    code.push_str(&format!(
-        "\n    \"\"\"Blocking `{func}`, for code without an event loop: same arguments, same result.\"\"\"\n"
-    ));
-    code.push_str(&format!(
-        "    return call_tool_sync({server_lit}, {tool_lit}, {call_args})\n"
-    ));
-    let helper = call_args.starts_with("_arguments");
-    if helper {
-        code.push_str(&arguments_helper(&params));
-    }
+    let mut code = format!(
+        "{}\n{signature}\n{block}\n\n\n{sync} = {func}.sync\n",
+        decorator(input, &params)
+    );
     let classes: Vec<String> = class_order(&types, &params, &ret)
         .into_iter()
         .map(|i| class_text(&types, i))
@@ -144,16 +102,13 @@ pub(crate) fn render_tool(input: &ToolInput<'_>) -> (String, ToolDocs) {
     }
 
     // Only what the code itself names: docstrings may say "Any" without needing it.
-    let mut code_words = param_texts.join(" ") + " " + &ret_text + " " + &classes.concat();
-    if helper {
-        code_words.push_str(" Any");
-    }
+    let code_words = param_texts.join(" ") + " " + &ret_text + " " + &classes.concat();
     let typing = typing_imports(&code_words);
     let mut file = format!("# {MARKER}\nfrom __future__ import annotations\n\n");
     if !typing.is_empty() {
         file.push_str(&format!("from typing import {}\n\n", typing.join(", ")));
     }
-    file.push_str("from runtime.mcp_client import call_tool, call_tool_sync\n\n\n");
+    file.push_str("from runtime.wrappers import mcp_tool\n\n\n");
     file.push_str(&code);
 
     let listing = listing(func, &params);
@@ -162,7 +117,7 @@ pub(crate) fn render_tool(input: &ToolInput<'_>) -> (String, ToolDocs) {
         tool: input.name.to_string(),
         module: input.module.clone(),
         function: func.to_string(),
-        full: format!("{signature}\n{block}"),
+        full: code.trim_end().to_string(),
         signature,
         docstring,
         summary: summary(&description),
@@ -201,10 +156,8 @@ fn build_params(types: &mut Types<'_>, root: usize, schema: &Value, func: &str) 
             .get("default")
             .filter(|d| !is_required && ty.accepts(d))
             .and_then(py_literal);
-        let mut doc = field_doc(key, schema);
-        if &name != key {
-            push_sentence(&mut doc, &format!("Tool argument {}.", py_str(key)));
-        }
+        // The signature shows a default it could render; the decorator shows a renaming.
+        let doc = param_doc(key, schema, default.is_some());
         let param = Param {
             key: key.clone(),
             name,
@@ -288,9 +241,7 @@ fn description(tool: &Value) -> String {
 
 fn docstring(
     input: &ToolInput<'_>,
-    types: &Types<'_>,
     params: &Params,
-    ret: &Ty,
     result_schema: Option<&Value>,
     learned: bool,
     description: &str,
@@ -299,31 +250,26 @@ fn docstring(
     if lines.is_empty() {
         lines.push("(The server gives no description.)".into());
     }
-    match params {
-        Params::Open => {
-            lines.push(String::new());
-            lines.push("Args:".into());
-            lines.extend(wrap(
-                "**arguments: sent to the tool as given (its schema names no parameters).",
-                DOC_WIDTH,
-                "    ",
-                "        ",
-            ));
+    // Types are in the signature; only parameters with something to say are listed.
+    let documented: Vec<(&str, &str)> = match params {
+        Params::Open => vec![(
+            "**arguments",
+            "sent to the tool as given (its schema names no parameters).",
+        )],
+        Params::Named(ps) => ps
+            .iter()
+            .filter(|p| !p.doc.is_empty())
+            .map(|p| (p.name.as_str(), p.doc.as_str()))
+            .collect(),
+    };
+    if !documented.is_empty() {
+        lines.push(String::new());
+        lines.push("Args:".into());
+        for (name, doc) in documented {
+            lines.extend(entry(name, doc, 1));
         }
-        Params::Named(ps) if !ps.is_empty() => {
-            lines.push(String::new());
-            lines.push("Args:".into());
-            for p in ps {
-                let optional = if p.required { "" } else { ", optional" };
-                let head = format!("{} ({}{optional})", p.name, types.render(&p.ty));
-                lines.extend(entry(&head, &p.doc, 1));
-            }
-        }
-        Params::Named(_) => {}
     }
 
-    lines.push(String::new());
-    lines.push("Returns:".into());
     let mut ret_doc = result_schema
         .and_then(|s| s.get("description"))
         .and_then(Value::as_str)
@@ -339,40 +285,11 @@ fn docstring(
     } else if result_schema.is_none() {
         ret_doc = "No declared type: parsed JSON, text, or a list of content blocks.".into();
     }
-    let mut ret_text = types.render(ret);
-    if matches!(ret, Ty::Class(_)) {
-        ret_text.push_str(" (dict)");
-    }
-    lines.extend(entry(&ret_text, &ret_doc, 1));
-    let mut shown_in_returns = None;
-    if let Ty::Class(i) = ret
-        && let Some(class) = types.classes.get(*i)
-    {
-        shown_in_returns = Some(*i);
-        lines.extend(fields_doc(types, class, 2));
-    }
-
-    let order = class_order(types, params, ret);
-    let listed: Vec<usize> = order
-        .into_iter()
-        .filter(|i| Some(*i) != shown_in_returns)
-        .collect();
-    if !listed.is_empty() {
+    if !ret_doc.is_empty() {
         lines.push(String::new());
-        lines.push("Types:".into());
-        for i in listed {
-            let class = &types.classes[i];
-            lines.extend(entry(&format!("{} (dict)", class.name), &class.doc, 1));
-            lines.extend(fields_doc(types, class, 2));
-        }
+        lines.extend(wrap(&format!("Returns: {ret_doc}"), DOC_WIDTH, "", "    "));
     }
 
-    lines.push(String::new());
-    let mut footer = format!(
-        "MCP tool {} on server {}",
-        py_str(input.name),
-        py_str(input.server)
-    );
     let hint = |k: &str| {
         input
             .tool
@@ -381,13 +298,35 @@ fn docstring(
             .and_then(Value::as_bool)
     };
     if hint("readOnlyHint") == Some(true) {
-        footer.push_str("; read-only");
+        lines.push(String::new());
+        lines.push("Read-only.".into());
     } else if hint("destructiveHint") == Some(true) {
-        footer.push_str("; destructive");
+        lines.push(String::new());
+        lines.push("Destructive.".into());
     }
-    footer.push('.');
-    lines.push(footer);
     lines.join("\n")
+}
+
+/// `@mcp_tool("server", "tool")`, with the renamed arguments when Python names differ.
+fn decorator(input: &ToolInput<'_>, params: &Params) -> String {
+    let renamed: Vec<String> = match params {
+        Params::Named(ps) => ps
+            .iter()
+            .filter(|p| p.name != p.key)
+            .map(|p| format!("{}: {}", py_str(&p.name), py_str(&p.key)))
+            .collect(),
+        Params::Open => Vec::new(),
+    };
+    let head = format!("@mcp_tool({}, {}", py_str(input.server), py_str(input.name));
+    if renamed.is_empty() {
+        return head + ")";
+    }
+    let line = format!("{head}, {{{}}})", renamed.join(", "));
+    if line.chars().count() <= CODE_WIDTH {
+        return line;
+    }
+    let body: String = renamed.iter().map(|r| format!("        {r},\n")).collect();
+    format!("{head},\n    {{\n{body}    }},\n)")
 }
 
 /// `head: doc` wrapped, at `level` four-space indents, continuation lines one level deeper.
@@ -399,19 +338,6 @@ fn entry(head: &str, doc: &str, level: usize) -> Vec<String> {
         format!("{head}: {doc}")
     };
     wrap(&text, DOC_WIDTH, &indent, &format!("{indent}    "))
-}
-
-fn fields_doc(types: &Types<'_>, class: &crate::types::Class, level: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    for f in &class.fields {
-        let optional = if f.required { "" } else { ", optional" };
-        lines.extend(entry(
-            &format!("{} ({}{optional})", f.key, types.render(&f.ty)),
-            &f.doc,
-            level,
-        ));
-    }
-    lines
 }
 
 /// Classes in the order a reader meets them: parameters first, then the result, each class
@@ -441,42 +367,6 @@ fn class_order(types: &Types<'_>, params: &Params, ret: &Ty) -> Vec<usize> {
     order
 }
 
-fn arguments_helper(params: &Params) -> String {
-    let Params::Named(ps) = params else {
-        return String::new();
-    };
-    let entries: Vec<String> = ps
-        .iter()
-        .map(|p| {
-            format!(
-                "{}: ({}, {})",
-                py_str(&p.name),
-                py_str(&p.key),
-                if p.required { "True" } else { "False" }
-            )
-        })
-        .collect();
-    let one_line = format!("_PARAMS = {{{}}}", entries.join(", "));
-    let table = if one_line.chars().count() <= CODE_WIDTH {
-        one_line
-    } else {
-        format!(
-            "_PARAMS = {{\n{}}}",
-            entries
-                .iter()
-                .map(|e| format!("    {e},\n"))
-                .collect::<String>()
-        )
-    };
-    format!(
-        "\n\n# Wrapper parameter -> (tool argument, required).\n{table}\n\n\n\
-         def _arguments(values: dict[str, Any]) -> dict[str, Any]:\n    \
-         \"\"\"The tool's arguments; optional ones left None are not sent.\"\"\"\n    \
-         return {{key: values[name] for name, (key, required) in _PARAMS.items()\n            \
-         if required or values[name] is not None}}\n"
-    )
-}
-
 fn class_text(types: &Types<'_>, i: usize) -> String {
     let class = &types.classes[i];
     let plain = class
@@ -485,7 +375,15 @@ fn class_text(types: &Types<'_>, i: usize) -> String {
         .all(|f| crate::names::is_plain_field(&f.key));
     if plain {
         let mut out = format!("class {}(TypedDict):\n", class.name);
+        if !class.doc.is_empty() {
+            out.push_str(&docstring_block(
+                &wrap(&class.doc, DOC_WIDTH, "", "").join("\n"),
+                "    ",
+            ));
+            out.push('\n');
+        }
         for f in &class.fields {
+            out.push_str(&comment(&f.doc, "    "));
             let ty = types.render(&f.ty);
             if f.required {
                 out.push_str(&format!("    {}: {ty}\n", f.key));
@@ -496,7 +394,11 @@ fn class_text(types: &Types<'_>, i: usize) -> String {
         return out;
     }
     // Keys that are keywords or not identifiers need the functional syntax, whose values are
-    // evaluated at import time.
+    // evaluated at import time. Docs go in comments above it.
+    let mut docs = comment(&class.doc, "");
+    for f in class.fields.iter().filter(|f| !f.doc.is_empty()) {
+        docs.push_str(&comment(&format!("{}: {}", f.key, f.doc), ""));
+    }
     let entries: Vec<String> = class
         .fields
         .iter()
@@ -517,14 +419,26 @@ fn class_text(types: &Types<'_>, i: usize) -> String {
         entries.join(", ")
     );
     if one_line.chars().count() <= CODE_WIDTH {
-        return one_line + "\n";
+        return docs + &one_line + "\n";
     }
     let body: String = entries.iter().map(|e| format!("        {e},\n")).collect();
     format!(
-        "{} = TypedDict(\n    {},\n    {{\n{body}    }},\n)\n",
+        "{docs}{} = TypedDict(\n    {},\n    {{\n{body}    }},\n)\n",
         class.name,
         py_str(&class.name)
     )
+}
+
+/// `doc` as `# ` comment lines at `indent` (nothing when it is empty).
+fn comment(doc: &str, indent: &str) -> String {
+    if doc.is_empty() {
+        return String::new();
+    }
+    let first = format!("{indent}# ");
+    wrap(doc, DOC_WIDTH, &first, &first)
+        .into_iter()
+        .map(|l| l + "\n")
+        .collect()
 }
 
 /// `git_log(repo_path, max_count=10, ...)`: required parameters, then optional ones with a

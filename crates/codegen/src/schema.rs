@@ -14,11 +14,19 @@ use crate::types::ENUM_CAP;
 /// The doc line of a property: its description (or a title that says more than the key), the
 /// size of a capped enum, and its default.
 pub(crate) fn field_doc(key: &str, schema: &Value) -> String {
+    param_doc(key, schema, false)
+}
+
+/// [`field_doc`] for a parameter: without the default when the signature shows it.
+pub(crate) fn param_doc(key: &str, schema: &Value, default_shown: bool) -> String {
     let mut doc = describe(key, schema);
     if let Some(note) = enum_note(schema) {
         push_sentence(&mut doc, &note);
     }
-    if let Some(default) = schema.get("default").filter(|d| !d.is_null()) {
+    if let Some(default) = schema
+        .get("default")
+        .filter(|d| !d.is_null() && !default_shown)
+    {
         push_sentence(&mut doc, &format!("Defaults to {}.", doc_value(default)));
     }
     doc

@@ -120,7 +120,12 @@ fn docs_agree_with_the_files() {
             "{}: the full docs are not in the file",
             d.module
         );
-        assert!(d.full.starts_with(&d.signature));
+        assert!(d.full.starts_with("@mcp_tool("), "{}", d.full);
+        assert!(d.full.contains(&format!("\n{}\n", d.signature)));
+        assert!(
+            d.full
+                .contains(&format!("{f}_sync = {f}.sync", f = d.function))
+        );
         assert!(d.summary.chars().count() <= 120, "{}", d.summary);
         assert!(!d.summary.contains('\n'));
         let init = tree.get(rel.parent().unwrap().join("__init__.py")).unwrap();
@@ -129,10 +134,11 @@ fn docs_agree_with_the_files() {
             "{} not listed",
             d.listing
         );
+        // The decorator names the original server and tool.
         assert!(
-            d.docstring
-                .contains(&format!("MCP tool \"{}\"", d.tool.replace('"', "\\\"")))
-                || d.tool.contains('"')
+            d.full
+                .starts_with(&format!("@mcp_tool(\"{}\", \"{}\"", d.server, d.tool))
+                || format!("{}{}", d.server, d.tool).contains(['"', '\\'])
         );
     }
 }
@@ -154,7 +160,7 @@ fn tool_docs_for_search_and_describe() {
     );
     assert!(
         d.docstring
-            .starts_with("Shows the commit logs\n\nArgs:\n    repo_path (str)\n")
+            .starts_with("Shows the commit logs\n\nArgs:\n    start_timestamp: Start timestamp")
     );
     let names: Vec<(&str, &str, bool)> = d
         .params

@@ -1,6 +1,6 @@
 //! The generated tree as Python sees it: every file compiles, every module imports, every
-//! annotation resolves, and calls reach `runtime.mcp_client.call_tool` with the original
-//! server name, tool name and argument keys.
+//! annotation resolves, and calls reach `runtime.mcp_client.call_tool` (through the runtime's
+//! real `wrappers.mcp_tool`) with the original server name, tool name and argument keys.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -122,6 +122,15 @@ fn wrappers_import_and_call_through_the_runtime() {
     std::fs::create_dir(dir.path().join("runtime")).unwrap();
     std::fs::write(dir.path().join("runtime/__init__.py"), "").unwrap();
     std::fs::write(dir.path().join("runtime/mcp_client.py"), STUB).unwrap();
+    // The real decorator the wrappers use, over the stub above.
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../runner/python/runtime/wrappers.py"
+        ),
+        dir.path().join("runtime/wrappers.py"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("driver.py"), DRIVER).unwrap();
     let out: Value = serde_json::from_str(&run_python(dir.path(), &["driver.py"])).unwrap();
 
@@ -133,7 +142,8 @@ fn wrappers_import_and_call_through_the_runtime() {
     );
     assert_eq!(out["result"], json!({"ok": true}));
     let expected = json!([
-        ["git", "git_log", {"repo_path": ".", "max_count": 10}],
+        // Optional arguments not given are not sent: the server applies its default.
+        ["git", "git_log", {"repo_path": "."}],
         ["time", "convert_time", {"source_timezone": "UTC", "time": "12:00", "target_timezone": "Asia/Tokyo"}],
         ["everything", "get-sum", {"a": 1, "b": 2.5}],
         ["filesystem", "read_text_file", {"path": "/tmp/x", "head": 3}],

@@ -163,13 +163,8 @@ pub fn render_hits(hits: &[mcpscript_catalog::Hit], plan: &Plan<'_>, detail: Det
 
 /// One tool's full docs as `describe` prints them.
 pub fn render_docs(d: &mcpscript_codegen::ToolDocs) -> String {
-    format!(
-        "# {}.{}\n{}\n{}\n\n",
-        d.server,
-        d.tool,
-        d.import_line(),
-        d.full
-    )
+    // The decorator line names the server and tool; the import line says where it lives.
+    format!("{}\n{}\n\n", d.import_line(), d.full)
 }
 
 /// `mcpscript describe SERVER.TOOL…`.

@@ -255,6 +255,57 @@ class CallTests(HostCase):
 # -------------------------------------------------------------------------- errors
 
 
+class WrapperTests(HostCase):
+    """runtime.wrappers.mcp_tool, as generated wrapper modules use it."""
+
+    def declare(self):
+        from runtime.wrappers import mcp_tool
+
+        @mcp_tool("fx", "echo", {"from_": "from"})
+        async def echo(*, text: str, from_: str | None = None, n: int = 3) -> dict:
+            """Echo the arguments."""
+
+        return echo
+
+    def test_arguments_are_mapped(self):
+        echo = self.declare()
+
+        async def main():
+            return await echo(text="hi", from_="me", n=None)
+        # renamed; None for an optional argument is not sent; defaults are the server's
+        self.assertEqual(asyncio.run(main())["arguments"], {"text": "hi", "from": "me"})
+        self.assertEqual(echo.sync(text="x")["arguments"], {"text": "x"})
+        # a required argument given as None is sent (the host's validation names it)
+        self.assertEqual(echo.sync(text=None)["arguments"], {"text": None})
+
+    def test_bad_calls_raise_type_error_at_the_call(self):
+        echo = self.declare()
+        with self.assertRaisesRegex(TypeError, r"echo\(\) takes keyword arguments only"):
+            echo("hi")
+        with self.assertRaisesRegex(TypeError, r"unexpected keyword argument 'txt' "
+                                               r"\(it takes: text, from_, n\)"):
+            echo(txt="hi")
+        with self.assertRaisesRegex(TypeError, r"missing required keyword argument: 'text'"):
+            echo.sync(n=1)
+        self.assertEqual(self.calls(), [])
+
+    def test_metadata_and_passthrough(self):
+        import inspect
+
+        from runtime.wrappers import mcp_tool
+        echo = self.declare()
+        self.assertEqual(echo.__name__, "echo")
+        self.assertEqual(echo.__doc__, "Echo the arguments.")
+        self.assertEqual(echo.sync.__name__, "echo_sync")
+        self.assertEqual(list(inspect.signature(echo).parameters), ["text", "from_", "n"])
+        self.assertEqual((echo.server, echo.tool), ("fx", "echo"))
+
+        @mcp_tool("fx", "echo")
+        async def anything(**arguments):
+            """Open schema."""
+        self.assertEqual(anything.sync(**{"odd-key": None})["arguments"], {"odd-key": None})
+
+
 class ErrorTests(HostCase):
     def host_error(self, **err):
         with self.assertRaises(McpScriptError) as cm:
