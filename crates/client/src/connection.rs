@@ -225,6 +225,11 @@ impl Connection {
         if let Some(cached) = self.cached_tools() {
             return Ok(cached);
         }
+        // Boxed: every call checks its arguments through here, and the listing future is large.
+        Box::pin(self.list_tools_now()).await
+    }
+
+    async fn list_tools_now(&self) -> Result<Arc<ToolList>, PoolError> {
         let _one_at_a_time = self.refresh.lock().await;
         if let Some(cached) = self.cached_tools() {
             return Ok(cached);
@@ -269,14 +274,20 @@ impl Connection {
         let mut params = CallToolRequestParams::new(tool.to_owned());
         params.arguments = arguments;
         // Dropping the request on timeout makes rmcp send notifications/cancelled.
-        match tokio::time::timeout(timeout, self.peer.call_tool_once(params)).await {
+        // rmcp's request future is ~5 KB: boxed once here rather than copied each time a
+        // caller's future that holds it is moved (into a join, a FuturesUnordered, a task).
+        let request = Box::pin(self.peer.call_tool_once(params));
+        match tokio::time::timeout(timeout, request).await {
             Ok(Ok(CallToolResponse::Complete(result))) => Ok(result),
             Ok(Ok(_)) => Err(PoolError::Protocol {
                 server: self.spec.name.clone(),
                 operation: format!("tools/call {tool}"),
                 message: "the server answered with a task or input-required result, which mcpscript does not support yet".into(),
             }),
-            Ok(Err(e)) => Err(self.classify(e, &format!("tools/call {tool}"), Some(tool)).await),
+            Ok(Err(e)) => {
+                let operation = format!("tools/call {tool}");
+                Err(Box::pin(self.classify(e, &operation, Some(tool))).await)
+            }
             Err(_) => Err(PoolError::CallTimeout {
                 server: self.spec.name.clone(),
                 tool: tool.to_owned(),

@@ -105,6 +105,20 @@ impl Pool {
     /// The live connection to `server`, opening it if needed. Concurrent first callers wait for
     /// one attempt and share its outcome.
     pub async fn connect(&self, server: &str) -> Result<Arc<Connection>, PoolError> {
+        // The common case, a live connection nobody is busy with, without building the (large)
+        // future of the slow path below: every call goes through here.
+        if let Ok(slot) = self.slot(server)
+            && let Ok(state) = slot.state.try_lock()
+            && let Some(conn) = state.conn.as_ref().filter(|c| c.is_alive())
+        {
+            return Ok(conn.clone());
+        }
+        Box::pin(self.open_or_wait(server)).await
+    }
+
+    /// [`Pool::connect`]'s slow path: restart a dead connection, wait for a start in progress,
+    /// or start the server.
+    async fn open_or_wait(&self, server: &str) -> Result<Arc<Connection>, PoolError> {
         let spec = self.spec(server)?;
         let slot = self.slot(server)?;
         let seen = slot.failures.load(Ordering::Acquire);
