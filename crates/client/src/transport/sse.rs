@@ -54,7 +54,77 @@ const ERROR_BODY_WAIT: Duration = Duration::from_secs(1);
 /// Id of the `initialize` request replayed after a reconnect; its response never reaches rmcp.
 const REINIT_ID: &str = "mcpscript-sse-reinitialize";
 
+/// The largest event accepted, as rmcp bounds one Streamable HTTP message: a server that sends
+/// more without ending the event breaks the stream (and the transport reconnects) instead of
+/// filling memory.
+const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
+
 type Events = BoxStream<'static, Result<Sse, sse_stream::Error>>;
+
+/// Why the event stream's body failed.
+#[derive(Debug, thiserror::Error)]
+enum BodyError {
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    #[error("an event grew past {} MiB without ending", .0 >> 20)]
+    EventTooLarge(usize),
+}
+
+/// Counts the bytes of the event being received, across chunks: an event ends at a blank line
+/// (`\n\n`, `\r\n\r\n` or `\r\r`).
+#[derive(Debug, Default)]
+struct EventSize {
+    /// Bytes since the last event boundary.
+    event: usize,
+    /// Bytes of the current line.
+    line: usize,
+    /// The last byte was `\r` (so a `\n` now only completes that line end).
+    cr: bool,
+}
+
+impl EventSize {
+    /// Feeds `chunk`; false once the current event is over `limit` bytes.
+    fn feed(&mut self, chunk: &[u8], limit: usize) -> bool {
+        for &b in chunk {
+            self.event += 1;
+            match b {
+                // The `\n` of a `\r\n`: the line ended at the `\r`.
+                b'\n' if self.cr => {
+                    self.cr = false;
+                    self.event -= 1;
+                }
+                b'\n' | b'\r' => {
+                    self.cr = b == b'\r';
+                    if self.line == 0 {
+                        self.event = 0;
+                    }
+                    self.line = 0;
+                }
+                _ => {
+                    self.cr = false;
+                    self.line += 1;
+                }
+            }
+        }
+        self.event <= limit
+    }
+}
+
+/// The response body as SSE events, each bounded by `limit` bytes.
+fn events(response: reqwest::Response, limit: usize) -> Events {
+    let mut size = EventSize::default();
+    let mut over = false;
+    let body = response.bytes_stream().map(move |chunk| {
+        let chunk = chunk?;
+        if over || !size.feed(&chunk, limit) {
+            over = true;
+            return Err(BodyError::EventTooLarge(limit));
+        }
+        Ok(chunk)
+    });
+    // After the error the body is not polled again: sse_stream ends the stream on it.
+    SseStream::from_bytes_stream(body).boxed()
+}
 
 /// How the transport retries after the event stream ends or fails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -402,7 +472,7 @@ async fn open(
             .header(header::ACCEPT, "text/event-stream")
             .headers(config.headers.clone());
         let response = exchange("GET", url, request).await?;
-        let mut events: Events = SseStream::from_bytes_stream(response.bytes_stream()).boxed();
+        let mut events = events(response, MAX_EVENT_BYTES);
         while let Some(event) = events.next().await {
             let event = event.map_err(|e| broken(chain(&e)))?;
             if event.event.as_deref() == Some("endpoint") {
@@ -651,6 +721,56 @@ mod tests {
         let foreign = resolve("http://evil.example/m").unwrap_err().to_string();
         assert!(foreign.contains("not on the stream's origin") && !foreign.contains("s3cret"));
         assert!(resolve_endpoint(&base, None).is_err());
+    }
+
+    #[test]
+    fn event_size_resets_at_blank_lines_across_chunks() {
+        let mut size = EventSize::default();
+        // 8-byte limit; the blank line is split over chunks each time.
+        assert!(size.feed(b"data: 1\n", 8));
+        assert!(size.feed(b"\n", 8));
+        assert!(size.feed(b"data: 2\r\n\r", 8));
+        assert!(size.feed(b"\n", 8));
+        assert_eq!(size.event, 0);
+        assert!(size.feed(b"data\r\rdata\r\r", 8));
+        // A long event without a blank line, over a few chunks.
+        assert!(size.feed(b"data: 12\n", 16));
+        assert!(!size.feed(b"data: 34567\n", 16));
+        // Lines end, but no blank line: still one event.
+        let mut size = EventSize::default();
+        for _ in 0..10 {
+            size.feed(b"data: x\n", 1000);
+        }
+        assert_eq!(size.event, 80);
+    }
+
+    #[tokio::test]
+    async fn an_endless_event_breaks_the_stream() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 1024];
+            let _ = socket.read(&mut request).await.unwrap();
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\n";
+            socket.write_all(head.as_bytes()).await.unwrap();
+            socket
+                .write_all(b"event: ping\ndata: ok\n\ndata: ")
+                .await
+                .unwrap();
+            let line = vec![b'x'; 4096];
+            // Until the client hangs up.
+            while socket.write_all(&line).await.is_ok() {}
+        });
+        let response = reqwest::get(format!("http://{addr}/sse")).await.unwrap();
+        let mut stream = events(response, 64 * 1024);
+        let first = stream.next().await.unwrap().unwrap();
+        assert_eq!(first.data.as_deref(), Some("ok"));
+        let error = stream.next().await.unwrap().unwrap_err();
+        assert!(chain(&error).contains("grew past"), "{}", chain(&error));
+        drop(stream);
+        server.await.unwrap();
     }
 
     #[test]
