@@ -74,10 +74,15 @@ fn cache_root() -> PathBuf {
 
 /// Compiles the runtime's bytecode once per interpreter, so runs never pay for compiling it
 /// (many environments set `PYTHONDONTWRITEBYTECODE`, and a sandbox may be read-only). Failure
-/// only costs speed, so it is logged, not returned.
+/// only costs speed, so it is logged, not returned. An interpreter is known by its path and by
+/// the size and mtime of the file it resolves to, so one upgraded in place compiles again.
 pub fn precompile(dir: &Path, python: &Path) {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     python.hash(&mut hasher);
+    if let Ok(meta) = std::fs::metadata(python) {
+        meta.len().hash(&mut hasher);
+        meta.modified().ok().hash(&mut hasher);
+    }
     let marker = dir.join(format!(".compiled-{:016x}", hasher.finish()));
     if marker.is_file() {
         return;
