@@ -71,7 +71,7 @@ pub enum Command {
 /// `mcpscript run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The Python script.
+    /// The Python script, or `-` to read it from standard input.
     pub script: std::path::PathBuf,
     /// Arguments for the script (after `--`), passed verbatim as `sys.argv[1:]`.
     #[arg(last = true, value_name = "ARGS")]

@@ -332,6 +332,60 @@ fn script_failures_are_reported_with_clear_messages() {
 }
 
 #[test]
+fn a_script_can_come_from_standard_input_or_a_pipe() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let script = "import sys\nfrom runtime import call_tool_sync\n\
+                  print(sys.argv, call_tool_sync('demo', 'add', {'a': 2, 'b': 3}))\n";
+    // `-`: the script on stdin (an agent's heredoc), arguments after `--` as usual.
+    let mut child = std::process::Command::new(common::bin())
+        .args(["run", "-", "--", "x", "--flag"])
+        .current_dir(d)
+        .env_remove("MCPSCRIPT_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "['-', 'x', '--flag'] {'result': 5}\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A path that is not a regular file but can be read (here a named pipe, like `<(…)`).
+    let fifo = d.join("script.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, "print('from a pipe')\n").unwrap())
+    };
+    let out = common::run(d, &["run", fifo.to_str().unwrap()]);
+    writer.join().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "from a pipe\n");
+    // A directory is not a script.
+    let out = common::run(d, &["run", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not a script: .: it is a directory") && err.contains("hint:"),
+        "{err}"
+    );
+}
+
+#[test]
 fn audit_file_gets_one_line_per_call() {
     let dir = tempfile::tempdir().unwrap();
     let audit = dir.path().join("audit.jsonl");

@@ -10,7 +10,7 @@ mod python;
 
 use std::io::IsTerminal;
 use std::os::fd::OwnedFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -95,6 +95,15 @@ pub enum RunError {
         /// The path given.
         path: PathBuf,
     },
+    /// The script path names something that is not a script (a directory), or `-` while
+    /// standard input is a terminal.
+    #[error("not a script: {}: {why}", path.display())]
+    NotAScript {
+        /// The path given.
+        path: PathBuf,
+        /// What it is instead.
+        why: &'static str,
+    },
     /// No Python interpreter.
     #[error("no Python interpreter found (tried {tried})")]
     PythonNotFound {
@@ -138,6 +147,11 @@ impl RunError {
                 "give the path to a Python file, e.g. `mcpscript run examples/quickstart.py`"
                     .into(),
             ),
+            RunError::NotAScript { path, .. } if path.as_os_str() == "-" => Some(
+                "pipe the script in, e.g. `mcpscript run - <<'EOF'` … `EOF`, or give its path"
+                    .into(),
+            ),
+            RunError::NotAScript { .. } => Some("give the path of a .py file".into()),
             RunError::PythonNotFound { .. } => Some(format!(
                 "install Python 3 (`apt-get install python3`) or point {PYTHON_ENV} at an interpreter"
             )),
@@ -175,14 +189,36 @@ pub mod signals {
     }
 }
 
+/// `-` (the script on standard input) needs piped input; a path must exist and not be a
+/// directory. Anything else that can be read is fine: a file, `/dev/stdin`, a pipe (`<(…)`).
+fn check_script(script: &Path) -> Result<(), RunError> {
+    let not_a_script = |why| RunError::NotAScript {
+        path: script.to_owned(),
+        why,
+    };
+    if script.as_os_str() == "-" {
+        return if std::io::stdin().is_terminal() {
+            Err(not_a_script(
+                "`-` reads the script from standard input, which is a terminal",
+            ))
+        } else {
+            Ok(())
+        };
+    }
+    match std::fs::metadata(script) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(RunError::ScriptNotFound {
+            path: script.to_owned(),
+        }),
+        Ok(meta) if meta.is_dir() => Err(not_a_script("it is a directory")),
+        // Unreadable files and other oddities are reported by the bootstrap, with the reason.
+        _ => Ok(()),
+    }
+}
+
 /// Runs `spec` with `host` serving its tool calls.
 pub async fn run<H: ToolHost>(host: Arc<H>, spec: &RunSpec) -> Result<RunOutcome, RunError> {
     let started = Instant::now();
-    if !spec.script.is_file() {
-        return Err(RunError::ScriptNotFound {
-            path: spec.script.clone(),
-        });
-    }
+    check_script(&spec.script)?;
     let python = interpreter()?;
     let runtime = runtime_dir()?;
     python::precompile(&runtime, &python);

@@ -14,6 +14,7 @@ impl From<RunError> for Failure {
     fn from(e: RunError) -> Self {
         let code = match e {
             RunError::ScriptNotFound { .. }
+            | RunError::NotAScript { .. }
             | RunError::PythonNotFound { .. }
             | RunError::Audit { .. } => exit::USAGE,
             RunError::Runtime { .. } | RunError::Spawn { .. } => exit::INTERNAL,
