@@ -134,6 +134,30 @@ async fn ten_megabytes_of_output_arrive_whole() {
 }
 
 #[tokio::test]
+async fn an_answer_over_the_message_limit_fails_at_once_and_the_connection_goes_on() {
+    // A 60 s timeout: the call must fail long before it, with the reason.
+    let pool = faults_pool(r#", "timeout": 60"#);
+    let started = std::time::Instant::now();
+    let err = pool
+        .call_tool("f", "big_output", args(json!({"bytes": 17_000_000})), None)
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let message = err.to_string();
+    assert!(
+        message.contains("over the 16 MiB limit on one message"),
+        "{message}"
+    );
+    assert_eq!(err.class(), mcpscript_client::ErrorClass::Protocol);
+    let r = pool
+        .call_tool("f", "echo", args(json!({"text": "still here"})), None)
+        .await
+        .unwrap();
+    assert_eq!(text(&r), "still here");
+    pool.shutdown().await;
+}
+
+#[tokio::test]
 async fn malformed_frame_is_skipped_and_the_connection_goes_on() {
     let pool = faults_pool("");
     pool.call_tool("f", "malformed", None, None).await.unwrap();

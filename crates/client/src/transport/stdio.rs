@@ -205,7 +205,7 @@ pub(crate) fn spawn(server: &str, spec: &StdioSpec, tap: RawTap) -> std::io::Res
     tokio::spawn(watch_child(server_name, child, kill_rx, exit_tx));
 
     Ok(SpawnedServer {
-        stdout: TapReader::new(stdout, tap),
+        stdout: TapReader::new(stdout, tap, server, MAX_MESSAGE_BYTES),
         stdin,
         process: ProcessHandle {
             pid,
@@ -271,13 +271,30 @@ async fn watch_child(
 /// Longest stray stdout line kept for error messages.
 const GARBAGE_BYTES: usize = 300;
 
+/// The longest message accepted from a stdio server (rmcp's default, and the bound on one
+/// Streamable HTTP or SSE message too). rmcp drops a longer line; [`TapReader`] then answers the
+/// request it carried with an error at once, instead of letting the caller wait for its timeout.
+pub const MAX_MESSAGE_BYTES: usize = rmcp::transport::async_rw::DEFAULT_MAX_LINE_LENGTH;
+/// Bytes kept from the start and the end of each line to find an oversized answer's id.
+const ID_WINDOW: usize = 256;
+
 /// Reads the child's stdout for rmcp. It shows complete lines to the [`RawTap`] while a
-/// `tools/list` is in flight, and remembers a line that is not JSON at all (a server printing a
-/// banner to stdout is the most common stdio misconfiguration) for error messages.
+/// `tools/list` is in flight, remembers a line that is not JSON at all (a server printing a
+/// banner to stdout is the most common stdio misconfiguration) for error messages, and turns a
+/// response longer than rmcp accepts into an error response for the same request id.
 pub(crate) struct TapReader<R> {
     inner: R,
     tap: RawTap,
+    server: Arc<str>,
+    limit: usize,
     line: Vec<u8>,
+    /// Length of the current line so far.
+    len: usize,
+    /// Its first and (so far) last bytes.
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    /// Bytes to hand to rmcp before reading on: an error response for an oversized answer.
+    inject: Vec<u8>,
     /// No byte of the current line has been seen yet.
     fresh: bool,
     /// The current line is being kept (tap armed at its start, or it looks like garbage).
@@ -289,11 +306,17 @@ pub(crate) struct TapReader<R> {
 }
 
 impl<R> TapReader<R> {
-    fn new(inner: R, tap: RawTap) -> Self {
+    fn new(inner: R, tap: RawTap, server: &str, limit: usize) -> Self {
         Self {
             inner,
             tap,
+            server: server.into(),
+            limit,
             line: Vec::new(),
+            len: 0,
+            head: Vec::new(),
+            tail: Vec::new(),
+            inject: Vec::new(),
             fresh: true,
             keeping: false,
             checked: false,
@@ -327,6 +350,19 @@ impl<R> TapReader<R> {
         if seg.is_empty() {
             return;
         }
+        self.len += seg.len();
+        if self.head.len() < ID_WINDOW {
+            let take = (ID_WINDOW - self.head.len()).min(seg.len());
+            self.head.extend_from_slice(&seg[..take]);
+        }
+        if seg.len() >= ID_WINDOW {
+            self.tail.clear();
+            self.tail.extend_from_slice(&seg[seg.len() - ID_WINDOW..]);
+        } else {
+            self.tail.extend_from_slice(seg);
+            let excess = self.tail.len().saturating_sub(ID_WINDOW);
+            self.tail.drain(..excess);
+        }
         if self.fresh {
             self.fresh = false;
             self.keeping = self.tap.is_armed();
@@ -343,6 +379,12 @@ impl<R> TapReader<R> {
     }
 
     fn end_line(&mut self) {
+        if self.len > self.limit {
+            self.oversized();
+        }
+        self.len = 0;
+        self.head.clear();
+        self.tail.clear();
         if self.suspect {
             let text = String::from_utf8_lossy(&self.line[..self.line.len().min(GARBAGE_BYTES)])
                 .trim()
@@ -362,6 +404,57 @@ impl<R> TapReader<R> {
     }
 }
 
+impl<R> TapReader<R> {
+    /// rmcp drops the line just ended (it is over the limit). If it answered a request, queue
+    /// an error response for that request, so the caller learns why at once.
+    fn oversized(&mut self) {
+        let mib = self.limit >> 20;
+        let Some(id) = response_id(&self.head, &self.tail) else {
+            tracing::error!(server = %self.server, bytes = self.len, "the server sent a message over {mib} MiB; it was dropped");
+            return;
+        };
+        tracing::error!(server = %self.server, bytes = self.len, "the server's answer to request {id} is over {mib} MiB; it was dropped");
+        let message = format!(
+            "the server's answer was {} bytes, over the {mib} MiB limit on one message (ask for less, e.g. a smaller page or range)",
+            self.len
+        );
+        let error = serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32603, "message": message}});
+        self.inject.extend_from_slice(error.to_string().as_bytes());
+        self.inject.push(b'\n');
+    }
+}
+
+/// The JSON-RPC id of a response from the first and last bytes of its line: `"id"` before any
+/// `"result"`/`"error"` at the start (the usual key order), else as the last key at the end.
+fn response_id(head: &[u8], tail: &[u8]) -> Option<serde_json::Value> {
+    let head = String::from_utf8_lossy(head);
+    let first = head.find("\"id\"");
+    let body = ["\"result\"", "\"error\""]
+        .iter()
+        .filter_map(|k| head.find(k))
+        .min();
+    if let Some(at) = first.filter(|&i| body.is_none_or(|b| i < b)) {
+        return id_value(&head[at + 4..]);
+    }
+    let tail = String::from_utf8_lossy(tail);
+    let tail = tail.trim_end();
+    let at = tail.rfind("\"id\"")?;
+    let rest = &tail[at + 4..];
+    // Only when the id is the object's last member: `"id":7}`.
+    rest.trim_end().strip_suffix('}')?;
+    id_value(rest)
+}
+
+/// A JSON number or string after optional whitespace and a colon.
+fn id_value(rest: &str) -> Option<serde_json::Value> {
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<serde_json::Value>();
+    match stream.next()? {
+        Ok(v @ (serde_json::Value::Number(_) | serde_json::Value::String(_))) => Some(v),
+        _ => None,
+    }
+}
+
 impl<R: AsyncRead + Unpin> AsyncRead for TapReader<R> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -369,6 +462,13 @@ impl<R: AsyncRead + Unpin> AsyncRead for TapReader<R> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
         let this = self.get_mut();
+        // Only between lines: rmcp must never see our line inside one of the server's.
+        if !this.inject.is_empty() && this.fresh {
+            let n = this.inject.len().min(buf.remaining());
+            buf.put_slice(&this.inject[..n]);
+            this.inject.drain(..n);
+            return Poll::Ready(Ok(()));
+        }
         let before = buf.filled().len();
         let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = &poll {
@@ -386,7 +486,7 @@ mod tests {
     #[test]
     fn tap_reader_sees_only_whole_lines_after_arming() {
         let tap = RawTap::default();
-        let mut r = TapReader::new(tokio::io::empty(), tap.clone());
+        let mut r = TapReader::new(tokio::io::empty(), tap.clone(), "s", MAX_MESSAGE_BYTES);
         r.observe(br#"{"result":{"tools":[{"name":"early"}]}"#);
         tap.arm();
         r.observe(b"}\n{\"result\":{\"to");
@@ -400,6 +500,52 @@ mod tests {
             r.garbage().lock().unwrap().as_deref(),
             Some("Server running on stdio")
         );
+    }
+
+    #[tokio::test]
+    async fn an_oversized_answer_becomes_an_error_for_its_request() {
+        use tokio::io::AsyncReadExt;
+        let big = "x".repeat(300);
+        let input = format!(
+            "{{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{{\"t\":\"{big}\"}}}}\n\
+             {{\"result\":{{\"t\":\"{big}\"}},\"jsonrpc\":\"2.0\",\"id\":\"s-1\"}}\n\
+             {{\"jsonrpc\":\"2.0\",\"id\":8,\"result\":{{}}}}\n"
+        );
+        let mut r = TapReader::new(input.as_bytes(), RawTap::default(), "s", 100);
+        let mut out = String::new();
+        r.read_to_string(&mut out).await.unwrap();
+        // Every line is passed on whole (rmcp drops the long ones); an error for each long
+        // answer's id follows, between lines.
+        let lines: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 5, "{out}");
+        let errors: Vec<&serde_json::Value> =
+            lines.iter().filter(|l| l.get("error").is_some()).collect();
+        assert_eq!(errors.len(), 2);
+        assert_eq!(
+            (&errors[0]["id"], &errors[1]["id"]),
+            (&7.into(), &"s-1".into())
+        );
+        let message = errors[0]["error"]["message"].as_str().unwrap();
+        assert!(message.contains("over the 0 MiB limit"), "{message}");
+    }
+
+    #[test]
+    fn response_ids_are_found_at_either_end_only_where_they_belong() {
+        let id = |h: &str, t: &str| response_id(h.as_bytes(), t.as_bytes());
+        assert_eq!(
+            id(r#"{"jsonrpc":"2.0","id":3,"result":{"#, ""),
+            Some(3.into())
+        );
+        // An "id" inside the result is not the response's.
+        assert_eq!(id(r#"{"result":{"items":[{"id":9"#, r#"x"}]}}"#), None);
+        assert_eq!(
+            id(r#"{"result":{"items":[{"id":9"#, r#"]},"id": "a"}"#),
+            Some("a".into())
+        );
+        assert_eq!(id("garbage", "more garbage"), None);
     }
 
     #[test]
