@@ -103,12 +103,19 @@ pub(crate) fn render_tool(input: &ToolInput<'_>) -> (String, ToolDocs) {
 
     // Only what the code itself names: docstrings may say "Any" without needing it.
     let code_words = param_texts.join(" ") + " " + &ret_text + " " + &classes.concat();
-    let typing = typing_imports(&code_words);
+    let mut typing = typing_imports(&code_words);
+    // `typing.NotRequired` is Python 3.11+; the runtime's works from 3.8.
+    let not_required = typing.contains(&"NotRequired");
+    typing.retain(|t| *t != "NotRequired");
     let mut file = format!("# {MARKER}\nfrom __future__ import annotations\n\n");
     if !typing.is_empty() {
         file.push_str(&format!("from typing import {}\n\n", typing.join(", ")));
     }
-    file.push_str("from runtime.wrappers import mcp_tool\n\n\n");
+    file.push_str(if not_required {
+        "from runtime.wrappers import NotRequired, mcp_tool\n\n\n"
+    } else {
+        "from runtime.wrappers import mcp_tool\n\n\n"
+    });
     file.push_str(&code);
 
     let listing = listing(func, &params);

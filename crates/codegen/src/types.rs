@@ -452,7 +452,10 @@ impl<'s> Types<'s> {
     /// names a class, which may be defined later or be the class itself.
     pub(crate) fn render_runtime(&self, ty: &Ty) -> String {
         let text = self.render(ty);
-        if !ty.mentions_class() {
+        // A plain name (`str`, `Any`) is fine as it is; anything else is quoted, so that
+        // `X | None` and `list[X]` import on Python 3.8–3.9 and classes may come later.
+        let plain = text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if plain && !ty.mentions_class() {
             text
         } else if text.contains('\'') || text.contains('\\') {
             py_str(&text)

@@ -24,7 +24,11 @@ fn write_corpus(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn run_python(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new(common::python())
+    run_with(common::python(), dir, args)
+}
+
+fn run_with(python: &str, dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(python)
         .args(args)
         .current_dir(dir)
         .env("PYTHONDONTWRITEBYTECODE", "1")
@@ -34,7 +38,7 @@ fn run_python(dir: &Path, args: &[&str]) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "python failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        "{python} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     stdout
 }
@@ -69,14 +73,18 @@ import asyncio, importlib, json, pathlib, sys, typing
 sys.path.insert(0, ".")
 from runtime import mcp_client
 
-# Import every module and resolve every annotation of every function and TypedDict in it.
+# Import every module and resolve every annotation of every function and TypedDict in it
+# (annotations use `X | None`, which only Python 3.10+ can evaluate; older ones just import).
 resolved = 0
 for path in sorted(pathlib.Path("servers").rglob("*.py")):
-    name = ".".join(path.with_suffix("").parts).removesuffix(".__init__")
+    name = ".".join(path.with_suffix("").parts)
+    if name.endswith(".__init__"):
+        name = name[: -len(".__init__")]
     module = importlib.import_module(name)
     for obj in list(vars(module).values()):
         if callable(obj) and getattr(obj, "__module__", None) == module.__name__:
-            typing.get_type_hints(obj)
+            if sys.version_info >= (3, 10):
+                typing.get_type_hints(obj)
             resolved += 1
 
 from servers.git import git_log
@@ -115,8 +123,36 @@ result = asyncio.run(main())
 print(json.dumps({"calls": mcp_client.calls, "positional": positional, "resolved": resolved, "result": result}))
 "#;
 
+/// Interpreters to run the wrappers under: the default one, plus any Python 3.8–3.10 this
+/// machine has under pyenv (the runtime supports 3.8+; `typing.NotRequired` is 3.11+).
+fn interpreters() -> Vec<String> {
+    let mut found = vec![common::python().to_string()];
+    let root = std::env::var_os("HOME").map(|h| Path::new(&h).join(".pyenv/versions"));
+    if let Some(Ok(entries)) = root.map(std::fs::read_dir) {
+        let mut old: Vec<String> = entries
+            .flatten()
+            .filter(|e| {
+                let v = e.file_name().to_string_lossy().into_owned();
+                ["3.8.", "3.9.", "3.10."].iter().any(|p| v.starts_with(p))
+            })
+            .map(|e| e.path().join("bin/python3"))
+            .filter(|p| p.exists())
+            .map(|p| p.display().to_string())
+            .collect();
+        old.sort();
+        found.extend(old);
+    }
+    found
+}
+
 #[test]
 fn wrappers_import_and_call_through_the_runtime() {
+    for python in interpreters() {
+        wrappers_work_under(&python);
+    }
+}
+
+fn wrappers_work_under(python: &str) {
     let dir = tempfile::tempdir().unwrap();
     write_corpus(dir.path());
     std::fs::create_dir(dir.path().join("runtime")).unwrap();
@@ -132,7 +168,7 @@ fn wrappers_import_and_call_through_the_runtime() {
     )
     .unwrap();
     std::fs::write(dir.path().join("driver.py"), DRIVER).unwrap();
-    let out: Value = serde_json::from_str(&run_python(dir.path(), &["driver.py"])).unwrap();
+    let out: Value = serde_json::from_str(&run_with(python, dir.path(), &["driver.py"])).unwrap();
 
     assert_eq!(out["positional"], "rejected", "parameters are keyword-only");
     assert!(

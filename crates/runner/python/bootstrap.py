@@ -9,6 +9,12 @@ import sys
 
 
 def _start():
+    if sys.version_info < (3, 8):
+        sys.stderr.write(
+            "mcpscript: scripts need Python 3.8 or newer; %s is Python %d.%d\n"
+            "hint: point MCPSCRIPT_PYTHON at a newer interpreter (or put one first on PATH "
+            "as python3)\n" % (sys.executable, sys.version_info[0], sys.version_info[1]))
+        sys.exit(2)
     from os.path import abspath, dirname
 
     here = dirname(abspath(__file__))

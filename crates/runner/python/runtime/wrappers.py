@@ -22,7 +22,18 @@ from __future__ import annotations
 
 from .mcp_client import call_tool, call_tool_sync
 
-__all__ = ["mcp_tool"]
+try:
+    from typing import NotRequired
+except ImportError:  # Python < 3.11: wrappers still import; the key just counts as required
+    class _NotRequired:
+        """``NotRequired[T]`` is ``T`` on interpreters whose ``typing`` lacks it."""
+
+        def __getitem__(self, item):
+            return item
+
+    NotRequired = _NotRequired()
+
+__all__ = ["mcp_tool", "NotRequired"]
 
 _CO_VARKEYWORDS = 0x08
 
