@@ -8,7 +8,7 @@
 //!
 //! This crate is pure: it knows nothing of servers, connections or configs, never fails on a
 //! schema (what it cannot express becomes `Any`), and gives byte-identical output for the same
-//! input. [`write_tree`] is the only function that touches the disk.
+//! input. [`write_tree`] (and [`write_tree_keeping`]) is the only function that touches the disk.
 //!
 //! | module | owns |
 //! |---|---|
@@ -38,7 +38,7 @@ use serde_json::Value;
 pub use names::sanitize_identifier;
 pub use render::MARKER;
 pub use text::summary;
-pub use tree::{Tree, WriteReport, write_tree};
+pub use tree::{Tree, WriteReport, write_tree, write_tree_keeping};
 
 use names::Namer;
 

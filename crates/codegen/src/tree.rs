@@ -57,6 +57,9 @@ pub struct WriteReport {
     pub updated: Vec<PathBuf>,
     /// Stale generated files deleted.
     pub removed: Vec<PathBuf>,
+    /// Directories left alone although nothing in the tree is under them (see
+    /// [`write_tree_keeping`]).
+    pub kept: Vec<PathBuf>,
     /// Files already up to date.
     pub unchanged: usize,
     /// Files in the way that were not generated (no marker): left alone, not written.
@@ -80,6 +83,17 @@ pub(crate) fn is_generated(content: &str) -> bool {
 /// `.py` and `README.md` files not in the tree are removed, and directories left empty by
 /// that are removed too. Errors name the path they concern.
 pub fn write_tree(tree: &Tree, dir: &Path) -> io::Result<WriteReport> {
+    write_tree_keeping(tree, dir, &|_| false)
+}
+
+/// [`write_tree`], leaving alone every directory (relative to `dir`) for which `keep` is true:
+/// e.g. the packages of servers that could not be listed this time, so that a transient failure
+/// does not delete wrappers scripts import.
+pub fn write_tree_keeping(
+    tree: &Tree,
+    dir: &Path,
+    keep: &dyn Fn(&Path) -> bool,
+) -> io::Result<WriteReport> {
     let mut report = WriteReport::default();
     fs::create_dir_all(dir).map_err(|e| at(dir, e))?;
     for (rel, content) in tree.iter() {
@@ -102,7 +116,7 @@ pub fn write_tree(tree: &Tree, dir: &Path) -> io::Result<WriteReport> {
         }
         write_atomically(&path, content)?;
     }
-    remove_stale(tree, dir, Path::new(""), &mut report)?;
+    remove_stale(tree, dir, Path::new(""), keep, &mut report)?;
     report.removed.sort();
     Ok(report)
 }
@@ -123,7 +137,13 @@ fn write_atomically(path: &Path, content: &str) -> io::Result<()> {
 
 /// Removes stale generated files under `dir/rel`; returns whether the directory is now empty
 /// because of removals (so the caller may remove it).
-fn remove_stale(tree: &Tree, dir: &Path, rel: &Path, report: &mut WriteReport) -> io::Result<bool> {
+fn remove_stale(
+    tree: &Tree,
+    dir: &Path,
+    rel: &Path,
+    keep: &dyn Fn(&Path) -> bool,
+    report: &mut WriteReport,
+) -> io::Result<bool> {
     let here = dir.join(rel);
     let mut entries: Vec<_> = fs::read_dir(&here)
         .map_err(|e| at(&here, e))?
@@ -143,7 +163,12 @@ fn remove_stale(tree: &Tree, dir: &Path, rel: &Path, report: &mut WriteReport) -
                 pycache = Some(path);
                 continue;
             }
-            if remove_stale(tree, dir, &child_rel, report)? {
+            if keep(&child_rel) {
+                report.kept.push(child_rel);
+                remaining += 1;
+                continue;
+            }
+            if remove_stale(tree, dir, &child_rel, keep, report)? {
                 fs::remove_dir(&path).map_err(|e| at(&path, e))?;
                 removed_any = true;
             } else {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use mcpscript_catalog::Catalog;
 use mcpscript_client::{PoolError, suggest};
-use mcpscript_codegen::{Plan, write_tree};
+use mcpscript_codegen::{Plan, write_tree_keeping};
 use serde_json::{Value, json};
 
 use super::catalog_docs::{CatalogDocs, split_tool};
@@ -55,7 +55,14 @@ pub async fn generate(ctx: &Context, out: &Path, refresh: bool) -> Result<u8, Fa
         tracing::warn!("skipped a tool: {skipped:?}");
     }
     let tree = plan.tree();
-    let report = write_tree(&tree, out)
+    // A server that could not be listed this time keeps the package it had: top-level
+    // directories the tree does not cover are left alone then (a transient failure must not
+    // delete wrappers that scripts import).
+    let failed = catalog.failures().next().is_some();
+    let keep = |rel: &Path| {
+        failed && rel.components().count() == 1 && !tree.files().keys().any(|p| p.starts_with(rel))
+    };
+    let report = write_tree_keeping(&tree, out, &keep)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
     let tools: usize = catalog.available().map(|s| s.tools.len()).sum();
     if ctx.json {
@@ -64,7 +71,7 @@ pub async fn generate(ctx: &Context, out: &Path, refresh: bool) -> Result<u8, Fa
             "servers": catalog.available().map(|s| json!({"name": s.name, "tools": s.tools.len(), "cached": s.cached})).collect::<Vec<_>>(),
             "failed": catalog.failures().map(|s| json!({"name": s.name, "error": s.error})).collect::<Vec<_>>(),
             "added": report.added, "updated": report.updated, "removed": report.removed,
-            "unchanged": report.unchanged, "conflicts": report.conflicts,
+            "unchanged": report.unchanged, "conflicts": report.conflicts, "kept": report.kept,
         }))?;
     } else {
         output::note(
@@ -78,6 +85,15 @@ pub async fn generate(ctx: &Context, out: &Path, refresh: bool) -> Result<u8, Fa
                 report.removed.len(),
                 report.unchanged,
                 out.display()
+            ),
+        );
+    }
+    for kept in &report.kept {
+        output::note(
+            ctx.quiet,
+            &format!(
+                "kept {} as it was: a server failed to list, and these may be its wrappers (rerun once it is back)",
+                out.join(kept).display()
             ),
         );
     }
