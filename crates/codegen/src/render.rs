@@ -85,7 +85,14 @@ pub(crate) fn render_tool(input: &ToolInput<'_>) -> (String, ToolDocs) {
     };
     let signature = signature("async def", func, &param_texts, &ret_text);
     let description = description(input.tool);
-    let docstring = docstring(input, &params, result_schema, learned, &description);
+    let docstring = docstring(
+        input,
+        &params,
+        &ret_text,
+        result_schema,
+        learned,
+        &description,
+    );
     let block = docstring_block(&docstring, "    ");
 
     let mut code = format!(
@@ -249,6 +256,7 @@ fn description(tool: &Value) -> String {
 fn docstring(
     input: &ToolInput<'_>,
     params: &Params,
+    ret_text: &str,
     result_schema: Option<&Value>,
     learned: bool,
     description: &str,
@@ -257,7 +265,8 @@ fn docstring(
     if lines.is_empty() {
         lines.push("(The server gives no description.)".into());
     }
-    // Types are in the signature; only parameters with something to say are listed.
+    // Every parameter, with its description when it has one; types and defaults are in the
+    // signature.
     let documented: Vec<(&str, &str)> = match params {
         Params::Open => vec![(
             "**arguments",
@@ -265,7 +274,6 @@ fn docstring(
         )],
         Params::Named(ps) => ps
             .iter()
-            .filter(|p| !p.doc.is_empty())
             .map(|p| (p.name.as_str(), p.doc.as_str()))
             .collect(),
     };
@@ -290,12 +298,15 @@ fn docstring(
             format!("{learned_note} {ret_doc}")
         };
     } else if result_schema.is_none() {
-        ret_doc = "No declared type: parsed JSON, text, or a list of content blocks.".into();
+        ret_doc = "No declared type: parsed JSON, text, or content blocks.".into();
     }
-    if !ret_doc.is_empty() {
-        lines.push(String::new());
-        lines.extend(wrap(&format!("Returns: {ret_doc}"), DOC_WIDTH, "", "    "));
-    }
+    let returns = if ret_doc.is_empty() {
+        format!("Returns: {ret_text}")
+    } else {
+        format!("Returns: {ret_text}. {ret_doc}")
+    };
+    lines.push(String::new());
+    lines.extend(wrap(&returns, DOC_WIDTH, "", "    "));
 
     let hint = |k: &str| {
         input

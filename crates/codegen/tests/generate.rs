@@ -158,10 +158,9 @@ fn tool_docs_for_search_and_describe() {
             "async def git_log(\n    *,\n    repo_path: str,\n    max_count: int = 10,"
         )
     );
-    assert!(
-        d.docstring
-            .starts_with("Shows the commit logs\n\nArgs:\n    start_timestamp: Start timestamp")
-    );
+    assert!(d.docstring.starts_with(
+        "Shows the commit logs\n\nArgs:\n    repo_path\n    max_count\n    start_timestamp: Start"
+    ));
     let names: Vec<(&str, &str, bool)> = d
         .params
         .iter()
