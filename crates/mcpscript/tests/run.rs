@@ -701,3 +701,256 @@ asyncio.run(main())
     assert_eq!(v["result"]["echo"], "next");
     assert!(v["result"]["waited"].as_f64().unwrap() < 5.0, "{v:#}");
 }
+
+#[test]
+fn a_call_the_script_gives_up_on_is_recorded_as_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let script = r#"
+import asyncio
+from runtime import call_tool
+async def main():
+    try:
+        await asyncio.wait_for(call_tool("demo", "sleep", {"ms": 500}), 0.1)
+    except asyncio.TimeoutError:
+        pass
+    await call_tool("demo", "echo", {"text": "after"})
+asyncio.run(main())
+"#;
+    let (out, v) = run_json(
+        dir.path(),
+        script,
+        &["--audit", audit.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let calls = v["tool_calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 2, "{v:#}");
+    assert_eq!(calls[0]["tool"], "sleep");
+    assert_eq!(calls[0]["outcome"], "cancelled");
+    let ms = calls[0]["duration_ms"].as_f64().unwrap();
+    assert!((50.0..450.0).contains(&ms), "{v:#}");
+    assert_eq!(calls[1]["tool"], "echo");
+    assert_eq!(calls[1]["outcome"], "ok");
+    let lines: Vec<Value> = std::fs::read_to_string(&audit)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0]["tool"], "sleep");
+    assert_eq!(lines[0]["outcome"], "cancelled");
+    assert_eq!(lines[0]["arguments"], json!({"ms": 500}));
+    assert_eq!(lines[1]["outcome"], "ok");
+}
+
+/// Three sleeps in flight, then a marker file; then the script does `then`.
+fn three_calls_in_flight(marker: &Path, then: &str) -> String {
+    format!(
+        r#"
+import asyncio, os
+from runtime import call_tool
+async def main():
+    calls = [asyncio.ensure_future(call_tool("demo", "sleep", {{"ms": 10000}})) for _ in range(3)]
+    await asyncio.sleep(0.3)
+    open({:?}, "w").write("started")
+    {then}
+asyncio.run(main())
+"#,
+        marker.display().to_string()
+    )
+}
+
+fn assert_three_cancelled(v: &Value) {
+    let calls = v["tool_calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 3, "{v:#}");
+    for call in calls {
+        assert_eq!(call["tool"], "sleep", "{v:#}");
+        assert_eq!(call["outcome"], "cancelled", "{v:#}");
+        assert!(call["duration_ms"].as_f64().unwrap() > 200.0, "{v:#}");
+    }
+}
+
+#[test]
+fn calls_in_flight_when_the_script_exits_are_recorded_as_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let audit = d.join("audit.jsonl");
+    let script = three_calls_in_flight(&d.join("marker"), "os._exit(3)");
+    let (out, v) = run_json(d, &script, &["--audit", audit.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_three_cancelled(&v);
+    let audit = std::fs::read_to_string(&audit).unwrap();
+    assert_eq!(audit.lines().count(), 3, "{audit}");
+    assert!(
+        audit
+            .lines()
+            .all(|l| serde_json::from_str::<Value>(l).unwrap()["outcome"] == "cancelled")
+    );
+}
+
+#[test]
+fn calls_in_flight_at_the_run_timeout_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let script = three_calls_in_flight(&d.join("marker"), "await asyncio.gather(*calls)");
+    let (out, v) = run_json(d, &script, &["--timeout", "1.5"], &[]);
+    assert_eq!(out.status.code(), Some(124));
+    // Each call's deadline is the run's end too: whichever comes first ends it.
+    let calls = v["tool_calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 3, "{v:#}");
+    assert!(
+        calls
+            .iter()
+            .all(|c| c["outcome"] == "cancelled" || c["outcome"] == "ToolTimeoutError"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn calls_in_flight_at_ctrl_c_are_recorded_as_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let marker = d.join("marker");
+    std::fs::write(
+        d.join("s.py"),
+        three_calls_in_flight(&marker, "await asyncio.gather(*calls)"),
+    )
+    .unwrap();
+    let child = std::process::Command::new(common::bin())
+        .args(["run", "s.py", "--json"])
+        .current_dir(d)
+        .env_remove("MCPSCRIPT_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !marker.exists() {
+        assert!(Instant::now() < deadline, "the script never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_three_cancelled(&v);
+}
+
+#[test]
+fn a_large_result_is_bounded_like_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 3 MB of result, a 1000-byte limit: a marker object with the size and a preview.
+    let script = "from runtime import set_result\nset_result('x' * 3_000_000)\n";
+    let (out, v) = run_json(d, script, &["--output-limit", "1000"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.len() < 5_000, "{} bytes", out.stdout.len());
+    let r = &v["result"];
+    assert_eq!(r["truncated"], true, "{r:#}");
+    assert_eq!(r["bytes"], 3_000_002);
+    let preview = r["preview"].as_str().unwrap();
+    assert_eq!(preview.len(), 1000);
+    assert!(preview.starts_with("\"xxx"));
+    // The preview ends at a character boundary ("\"" then two-byte characters: 999 bytes).
+    let script = "from runtime import set_result\nset_result('é' * 5000)\n";
+    let (_, v) = run_json(d, script, &["--output-limit", "1000"], &[]);
+    let preview = v["result"]["preview"].as_str().unwrap();
+    assert_eq!(preview, format!("\"{}", "é".repeat(499)));
+    // A result within the limit is left alone.
+    let script = "from runtime import set_result\nset_result({'a': 'é' * 10})\n";
+    let (_, v) = run_json(d, script, &["--output-limit", "1000"], &[]);
+    assert_eq!(v["result"], json!({"a": "é".repeat(10)}));
+}
+
+#[test]
+fn truncated_output_is_cut_at_character_boundaries() {
+    let dir = tempfile::tempdir().unwrap();
+    // Both cuts of a 1001-byte limit fall inside a two-byte character.
+    let script = "import sys\nsys.stdout.write('x' + 'é' * 100_000)\n";
+    let (out, v) = run_json(dir.path(), script, &["--output-limit", "1001"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = &v["stdout"];
+    assert_eq!(stdout["truncated"], true);
+    assert_eq!(stdout["bytes"], 200_001);
+    let text = stdout["text"].as_str().unwrap();
+    assert!(!text.contains('\u{FFFD}'), "{text}");
+    assert!(
+        text.starts_with(&format!("x{}\n[…", "é".repeat(249))),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(&format!("…]\n{}", "é".repeat(250))),
+        "{text}"
+    );
+}
+
+#[test]
+fn run_json_answers_failures_to_start_with_a_json_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("ok.py"), "print('hi')\n").unwrap();
+    std::fs::write(d.join("bad.json"), "{not json").unwrap();
+    let (_, normal) = run_json(d, "print('hi')\n", &[], &[]);
+    let keys = |v: &Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(normal["error"], Value::Null);
+    let cases: [(&[&str], Option<&str>, &str); 5] = [
+        (&["run", "missing.py", "--json"], None, "script not found"),
+        (
+            &["run", "ok.py", "--json"],
+            Some("/nonexistent/python3"),
+            "no Python interpreter",
+        ),
+        (
+            &["run", "ok.py", "--json", "--config", "nope.json"],
+            None,
+            "cannot read config file",
+        ),
+        (
+            &["--json", "--config", "bad.json", "run", "ok.py"],
+            None,
+            "invalid JSON",
+        ),
+        (
+            &["run", "ok.py", "--json", "--timeout", "0"],
+            None,
+            "--timeout 0",
+        ),
+    ];
+    for (args, python, message) in cases {
+        let mut cmd = std::process::Command::new(common::bin());
+        cmd.args(args).current_dir(d).env_remove("MCPSCRIPT_CONFIG");
+        if let Some(python) = python {
+            cmd.env("MCPSCRIPT_PYTHON", python);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{args:?}: stdout is not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        });
+        assert_eq!(v["exit_code"], 2, "{v:#}");
+        assert!(
+            v["error"].as_str().unwrap().contains(message),
+            "{args:?}: {v:#}"
+        );
+        assert_eq!(v["tool_calls"], json!([]));
+        assert_eq!(v["result"], Value::Null);
+        assert_eq!(keys(&v), keys(&normal), "{v:#}");
+        // People still get the message on stderr.
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(message),
+            "{args:?}"
+        );
+    }
+}

@@ -22,7 +22,9 @@ pub struct CallRecord {
     pub tool: String,
     /// Wall time of the call on the host, in milliseconds.
     pub duration_ms: f64,
-    /// `ok`, `tool_error` (the tool answered `isError`), or the error type raised in the script.
+    /// `ok`, `tool_error` (the tool answered `isError`), the error type raised in the script, or
+    /// `cancelled` (the script stopped waiting, or the run ended first; the duration is then the
+    /// time until that moment).
     pub outcome: String,
     /// The error message, when the call failed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -205,7 +207,72 @@ impl RunState {
     }
 }
 
-async fn call_tool<H: ToolHost>(host: &H, state: &RunState, req: Request) -> Reply {
+/// A call on its way: records it as `cancelled` when dropped before [`Pending::finish`] (the
+/// script gave up on it with a `cancel` frame, or the run ended with it in flight), so every call
+/// that was started shows up once in `tool_calls` and the audit log.
+struct Pending<'a> {
+    state: &'a RunState,
+    server: String,
+    tool: String,
+    arguments: Option<Value>,
+    started: Instant,
+    /// Says whether the script cancelled the call (else the run ended under it).
+    abort: futures::future::AbortHandle,
+    finished: bool,
+}
+
+impl Pending<'_> {
+    fn elapsed_ms(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() * 1000.0
+    }
+
+    fn finish(mut self, outcome: String, error: Option<String>) {
+        self.finished = true;
+        let duration_ms = self.elapsed_ms();
+        self.record(duration_ms, outcome, error);
+    }
+
+    fn record(&mut self, duration_ms: f64, outcome: String, error: Option<String>) {
+        let (server, tool) = (
+            std::mem::take(&mut self.server),
+            std::mem::take(&mut self.tool),
+        );
+        tracing::info!(target: "mcpscript::call", %server, %tool, duration_ms, outcome = %outcome, "tool call");
+        self.state.record(
+            CallRecord {
+                server,
+                tool,
+                duration_ms,
+                outcome,
+                error,
+            },
+            self.arguments.as_ref(),
+        );
+    }
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        let why = if self.abort.is_aborted() {
+            "the script stopped waiting for the call"
+        } else {
+            "the run ended before the call finished"
+        };
+        let duration_ms = self.elapsed_ms();
+        self.record(duration_ms, "cancelled".to_owned(), Some(why.to_owned()));
+    }
+}
+
+async fn call_tool<H: ToolHost>(
+    host: &H,
+    state: &RunState,
+    req: Request,
+    abort: futures::future::AbortHandle,
+) -> Reply {
     let (Some(server), Some(tool)) = (req.server, req.tool) else {
         return Err(bridge_error("call_tool needs \"server\" and \"tool\""));
     };
@@ -218,12 +285,18 @@ async fn call_tool<H: ToolHost>(host: &H, state: &RunState, req: Request) -> Rep
     let deadline = req
         .timeout_ms
         .map_or(left, |ms| Duration::from_millis(ms).min(left));
-    let audit_args = state.audit.as_ref().map(|_| json!(arguments));
-    let started = Instant::now();
+    let pending = Pending {
+        state,
+        arguments: state.audit.as_ref().map(|_| json!(arguments)),
+        server,
+        tool,
+        started: Instant::now(),
+        abort,
+        finished: false,
+    };
     let outcome = host
-        .call_tool(&server, &tool, arguments, Some(deadline))
+        .call_tool(&pending.server, &pending.tool, arguments, Some(deadline))
         .await;
-    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     let (reply, outcome, error) = match outcome {
         Ok(result) => {
             let label = if result.is_error == Some(true) {
@@ -232,33 +305,28 @@ async fn call_tool<H: ToolHost>(host: &H, state: &RunState, req: Request) -> Rep
                 "ok"
             };
             if label == "ok" {
-                state.observe(&server, &tool, &result);
+                state.observe(&pending.server, &pending.tool, &result);
             }
             (ok(&result), label.to_owned(), None)
         }
         Err(e) => {
-            let v = error_value(&e, &server, &tool);
+            let v = error_value(&e, &pending.server, &pending.tool);
             let label = v["type"].as_str().unwrap_or("BridgeError").to_owned();
             (Err(v), label, Some(e.to_string()))
         }
     };
-    tracing::info!(target: "mcpscript::call", %server, %tool, duration_ms, outcome = %outcome, "tool call");
-    state.record(
-        CallRecord {
-            server,
-            tool,
-            duration_ms,
-            outcome,
-            error,
-        },
-        audit_args.as_ref(),
-    );
+    pending.finish(outcome, error);
     reply
 }
 
-async fn handle<H: ToolHost>(host: &H, state: &RunState, req: Request) -> Reply {
+async fn handle<H: ToolHost>(
+    host: &H,
+    state: &RunState,
+    req: Request,
+    abort: futures::future::AbortHandle,
+) -> Reply {
     match req.op.as_str() {
-        "call_tool" => call_tool(host, state, req).await,
+        "call_tool" => call_tool(host, state, req, abort).await,
         "list_tools" => {
             let Some(server) = req.server else {
                 return Err(bridge_error("list_tools needs \"server\""));
@@ -290,7 +358,7 @@ fn log(req: &Request) {
 }
 
 /// Serves the bridge until the script closes its end. Dropping the future cancels every call in
-/// flight (rmcp then sends `notifications/cancelled`).
+/// flight (rmcp then sends `notifications/cancelled`) and records each as `cancelled`.
 pub(crate) async fn serve<H: ToolHost>(
     host: Arc<H>,
     state: Arc<RunState>,
@@ -379,11 +447,13 @@ pub(crate) async fn serve<H: ToolHost>(
             };
             let (host, state, tx) = (host.clone(), state.clone(), tx.clone());
             let (abort, registration) = futures::future::AbortHandle::new_pair();
-            aborts.insert(id, abort);
+            aborts.insert(id, abort.clone());
             let done_tx = done_tx.clone();
             in_flight.push(async move {
-                let call =
-                    futures::future::Abortable::new(handle(&*host, &state, req), registration);
+                let call = futures::future::Abortable::new(
+                    handle(&*host, &state, req, abort),
+                    registration,
+                );
                 if let Ok(reply) = call.await {
                     let _ = tx.send(frame(id, reply));
                 }

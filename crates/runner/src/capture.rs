@@ -38,21 +38,51 @@ impl Capture {
         let Ok(k) = self.kept.lock() else {
             return Captured::default();
         };
-        let kept = k.head.len() as u64 + k.tail.len() as u64;
-        let truncated = k.total > kept;
-        let mut bytes = k.head.clone();
+        let truncated = k.total > k.head.len() as u64 + k.tail.len() as u64;
+        // The cuts fall anywhere: a character split by one is dropped whole.
+        let (head, tail_skip) = if truncated {
+            let partial = k.tail.iter().take(3).take_while(|&&b| is_continuation(b));
+            (&k.head[..complete_prefix(&k.head)], partial.count())
+        } else {
+            (k.head.as_slice(), 0)
+        };
+        let tail = k.tail.iter().skip(tail_skip);
+        let mut bytes = head.to_vec();
         if truncated {
+            let kept = head.len() as u64 + tail.len() as u64;
             bytes.extend_from_slice(
                 format!("\n[… {} bytes dropped by mcpscript …]\n", k.total - kept).as_bytes(),
             );
         }
-        bytes.extend(k.tail.iter());
+        bytes.extend(tail);
         Captured {
             text: String::from_utf8_lossy(&bytes).into_owned(),
             total_bytes: k.total,
             truncated,
         }
     }
+}
+
+fn is_continuation(byte: u8) -> bool {
+    byte & 0xC0 == 0x80
+}
+
+/// The length of `bytes` without a UTF-8 character cut off at its end.
+fn complete_prefix(bytes: &[u8]) -> usize {
+    let n = bytes.len();
+    for back in 1..=n.min(4) {
+        let byte = bytes[n - back];
+        if !is_continuation(byte) {
+            let width = match byte {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF7 => 4,
+                _ => 1,
+            };
+            return if width > back { n - back } else { n };
+        }
+    }
+    n
 }
 
 /// Reads `stream` to its end into `capture`, keeping at most `limit` bytes; copies everything to
@@ -109,6 +139,23 @@ mod tests {
             c.text
                 .ends_with(std::str::from_utf8(&data[90..]).unwrap_or_default())
         );
+        // The cuts fall inside two-byte characters: both are dropped whole, not shown as U+FFFD.
+        let text = format!("x{}", "é".repeat(1000));
+        let c = Capture::default();
+        capture(text.as_bytes(), 101, None::<tokio::io::Sink>, c.clone()).await;
+        let c = c.take();
+        assert!(c.truncated && !c.text.contains('\u{FFFD}'), "{}", c.text);
+        assert!(
+            c.text.starts_with(&format!("x{}\n[…", "é".repeat(24))),
+            "{}",
+            c.text
+        );
+        assert!(
+            c.text.ends_with(&format!("…]\n{}", "é".repeat(25))),
+            "{}",
+            c.text
+        );
+        assert!(c.text.contains("1902 bytes dropped"), "{}", c.text);
         let small = Capture::default();
         capture(&b"hello"[..], 20, None::<tokio::io::Sink>, small.clone()).await;
         assert_eq!(small.take().text, "hello");

@@ -63,7 +63,16 @@ pub async fn dispatch(cli: Cli) -> Result<u8, Failure> {
     if let Command::DemoServer(args) = &cli.command {
         return demo::run(args).await;
     }
-    let ctx = Context::load(&cli.global)?;
+    let ctx = match Context::load(&cli.global) {
+        Ok(ctx) => ctx,
+        Err(failure) => {
+            // `run --json` answers every failure to start with its JSON object.
+            if cli.global.json && matches!(cli.command, Command::Run(_)) {
+                run::print_failure(&failure, std::time::Duration::ZERO);
+            }
+            return Err(failure);
+        }
+    };
     if matches!(
         cli.command,
         Command::Servers(_)
