@@ -4,29 +4,42 @@
 //! `required`, `items`, `additionalProperties`) that accept every value seen so far, plus two
 //! bookkeeping keywords on string nodes that validators ignore: `x-seen`, how many strings were
 //! observed there, and `x-values`, the distinct values seen while there are at most
-//! [`MAX_ENUM_VALUES`] of them, each at most [`MAX_ENUM_VALUE_LEN`] characters (absent once a
-//! long value or a ninth distinct value turned up: the string is open). [`infer`] makes a shape
-//! from one value; [`merge`] unions two shapes; [`publish`] turns a shape into the schema callers
-//! show:
+//! [`MAX_ENUM_VALUES`] of them and every one is word-like (absent once a data-like value or a
+//! ninth distinct value turned up: the string is open). [`infer`] makes a shape from one value;
+//! [`merge`] unions two shapes; [`publish`] turns a shape into the schema callers show:
 //!
-//! - a string node becomes an `enum` when its values are known, it was observed at least twice
-//!   and fewer distinct values were seen than observations (some value repeated, so this is a
-//!   small set of codes rather than names that happen to differ each time);
+//! - a string node becomes an `enum` only on real evidence of a small closed set: its values are
+//!   known, at least [`MIN_ENUM_VALUES`] distinct values were seen, it was observed at least
+//!   [`MIN_ENUM_SAMPLES`] times, and fewer distinct values were seen than observations (some
+//!   value repeated, so this is a set of codes rather than names that differ each time). A value
+//!   that never varied is not evidence of a set (it may be a constant, a user name, a terminal
+//!   type): it stays `string`;
 //! - the bookkeeping keywords are dropped.
+//!
+//! *Word-like* means short and made of letters, `_`, `-` and spaces, starting with a letter
+//! (`ok`, `in_progress`, `Cloudy`): anything with digits, `@`, `/` or `.` may be an email, id,
+//! path or key, and is never written to the store. Object keys get the same test, except that
+//! they may start with `_` (`_meta`) and hold up to three digits (`sha256`, `line1`): an
+//! object with a key that fails it (`alice@corp.com`, `/home/bob`, `user1234`), or with more than
+//! [`MAX_PROPERTIES`] keys, is a *map*, not a record: its shape is
+//! `{"type": "object", "additionalProperties": <merge of its values>}`, with no `properties`, so
+//! no key is stored. A record merged with a map is a map.
 //!
 //! Types: `integer` for numbers without a fractional part, `number` otherwise (and for a mix);
 //! `null` joins the type list (`["string", "null"]`), so a nullable field stays required when it
 //! is always present. `required` is the set of keys present in every object observed. Arrays'
-//! `items` is the merge of every element seen. An object that grows past [`MAX_PROPERTIES`]
-//! distinct keys is a map, not a record: its properties collapse into one `additionalProperties`
-//! schema.
+//! `items` is the merge of every element seen.
 //!
 //! [`LearnedTypes`] keeps one shape per tool in a JSON file (`.mcpscript/schemas.json` beside the
-//! config), with a sample count. A learned schema never replaces a declared `outputSchema`:
+//! config), with a sample count. Identical results observed by one store (one `run`, one
+//! `discover`) count once. Saving is a locked read-merge-write, so concurrent processes keep
+//! each other's observations. A learned schema never replaces a declared `outputSchema`:
 //! [`effective_output_schema`] picks.
 
 use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -35,10 +48,20 @@ use crate::fsutil::{now_unix, write_atomic};
 
 /// The most distinct values a string may take and still become an `enum`.
 pub const MAX_ENUM_VALUES: usize = 8;
+/// The fewest distinct values a string must take to become an `enum`.
+pub const MIN_ENUM_VALUES: usize = 2;
+/// The fewest observations of a string before it may become an `enum`.
+pub const MIN_ENUM_SAMPLES: u64 = 3;
 /// The longest string (in characters) that counts as an enum value.
-pub const MAX_ENUM_VALUE_LEN: usize = 40;
+pub const MAX_ENUM_VALUE_LEN: usize = 24;
+/// The longest object key (in characters) that counts as a record's property name.
+pub const MAX_KEY_LEN: usize = 40;
 /// The most properties an object keeps before it is treated as a map.
 pub const MAX_PROPERTIES: usize = 64;
+/// How long [`LearnedTypes::save`] waits for the store's lock before it gives up.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most distinct results per tool a store remembers to count identical results once.
+const MAX_REMEMBERED_RESULTS: usize = 64;
 /// The learned-types file's format version; a file with another version reads as empty.
 pub const LEARNED_VERSION: u32 = 1;
 
@@ -48,15 +71,37 @@ const TYPE_ORDER: [&str; 7] = [
     "object", "array", "string", "number", "integer", "boolean", "null",
 ];
 
-/// Whether a string could be an enum member worth remembering: short, a word or two of letters
-/// (status words like `ok`, `in_progress`, `Cloudy`). Values that look like data — digits,
-/// `@`, `/`, `.`, long tokens — are never written to the store: they may be emails, ids or keys.
-fn enum_like(s: &str) -> bool {
+/// Whether a string is word-like (see the module docs): at most `max_len` characters of
+/// letters, `_`, `-` and spaces, starting with a letter (status words like `ok`, `in_progress`,
+/// `Cloudy`; field names like `created_at`). Values that look like data — digits, `@`, `/`, `.`,
+/// long tokens — fail: they may be emails, ids, paths or keys, and are never written to the
+/// store.
+fn word_like(s: &str, max_len: usize) -> bool {
     let n = s.chars().count();
-    (1..=MAX_ENUM_VALUE_LEN.min(24)).contains(&n)
+    (1..=max_len).contains(&n)
         && s.chars().next().is_some_and(char::is_alphabetic)
         && s.chars()
             .all(|c| c.is_alphabetic() || c == '_' || c == '-' || c == ' ')
+}
+
+/// Whether a string could be an enum member worth remembering.
+fn enum_like(s: &str) -> bool {
+    word_like(s, MAX_ENUM_VALUE_LEN)
+}
+
+/// Whether an object key could be a record's property name rather than data: word-like, but
+/// it may also start with `_` (`_meta`, `_id`) and hold a few digits (`sha256`, `line1`,
+/// `ipv4`); more than three digits (`user1234`, dates, ids) make it data.
+fn key_like(s: &str) -> bool {
+    let n = s.chars().count();
+    (1..=MAX_KEY_LEN).contains(&n)
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == ' ')
+        && s.chars().filter(char::is_ascii_digit).count() <= 3
+        && s.chars().any(char::is_alphabetic)
 }
 
 /// The shape of one value (see the module docs).
@@ -89,7 +134,7 @@ pub fn infer(value: &Value) -> Value {
             let required: Vec<Value> = map.keys().map(|k| json!(k)).collect();
             out.insert("properties".into(), Value::Object(props));
             out.insert("required".into(), Value::Array(required));
-            cap_properties(&mut out);
+            collapse_map(&mut out);
             Value::Object(out)
         }
     }
@@ -228,16 +273,18 @@ fn merge_objects(a: &Value, b: &Value, out: &mut Map<String, Value>) {
     let both: Vec<Value> = required(a).into_iter().filter(|k| rb.contains(k)).collect();
     out.insert("properties".into(), Value::Object(merged));
     out.insert("required".into(), Value::Array(both));
-    cap_properties(out);
+    collapse_map(out);
 }
 
-/// Collapses an object shape with too many properties into an `additionalProperties` map.
-fn cap_properties(out: &mut Map<String, Value>) {
-    let too_many = out
+/// Collapses a record shape that is really a map — a key that is not word-like, or more than
+/// [`MAX_PROPERTIES`] keys — into `additionalProperties`: the merge of its property shapes. No
+/// key survives.
+fn collapse_map(out: &mut Map<String, Value>) {
+    let is_map = out
         .get("properties")
         .and_then(Value::as_object)
-        .is_some_and(|p| p.len() > MAX_PROPERTIES);
-    if !too_many {
+        .is_some_and(|p| p.len() > MAX_PROPERTIES || !p.keys().all(|k| key_like(k)));
+    if !is_map {
         return;
     }
     let Some(Value::Object(props)) = out.remove("properties") else {
@@ -247,6 +294,29 @@ fn cap_properties(out: &mut Map<String, Value>) {
     if let Some(merged) = props.into_values().reduce(|x, y| merge(&x, &y)) {
         out.insert("additionalProperties".into(), merged);
     }
+}
+
+/// Brings a shape read from a file written under older rules up to the current ones: records
+/// whose keys are data become maps (bottom-up), so such keys are dropped from the store at the
+/// next save.
+fn sanitize(shape: &mut Value) {
+    let Value::Object(map) = shape else {
+        return;
+    };
+    if let Some(Value::Object(props)) = map.get_mut("properties") {
+        props.values_mut().for_each(sanitize);
+    }
+    for k in ["items", "additionalProperties"] {
+        if let Some(v) = map.get_mut(k) {
+            sanitize(v);
+        }
+    }
+    if let Some(Value::Array(values)) = map.get(VALUES)
+        && !values.iter().all(|v| v.as_str().is_some_and(enum_like))
+    {
+        map.remove(VALUES);
+    }
+    collapse_map(map);
 }
 
 /// The schema to show for a shape: `enum`s where the evidence supports them, bookkeeping gone.
@@ -280,8 +350,8 @@ pub fn publish(shape: &Value) -> Value {
     });
     if let Some(Value::Array(values)) = shape.get(VALUES)
         && only_strings
-        && seen >= 2
-        && values.len() <= MAX_ENUM_VALUES
+        && (MIN_ENUM_VALUES..=MAX_ENUM_VALUES).contains(&values.len())
+        && seen >= MIN_ENUM_SAMPLES
         && (values.len() as u64) < seen
     {
         let mut values = values.clone();
@@ -317,7 +387,7 @@ pub fn effective_output_schema<'a>(
 /// What is known about one tool's results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LearnedTool {
-    /// How many results were observed.
+    /// How many results were observed (identical results observed by one store count once).
     pub samples: u64,
     /// Last observation, in seconds since the Unix epoch.
     pub updated_at: u64,
@@ -343,6 +413,11 @@ pub struct LearnedTypes {
     tools: ToolMap,
     /// Observations since the last load or save, merged per tool: what `save` adds to the file.
     pending: BTreeMap<(String, String), (Value, u64)>,
+    /// The distinct results this store observed, per tool (at most
+    /// [`MAX_REMEMBERED_RESULTS`]), so an identical result counts once. Kept in memory only.
+    observed: BTreeMap<(String, String), Vec<Value>>,
+    /// How long `save` waits for the lock.
+    lock_timeout: Duration,
 }
 
 impl LearnedTypes {
@@ -355,7 +430,17 @@ impl LearnedTypes {
             path,
             tools,
             pending: BTreeMap::new(),
+            observed: BTreeMap::new(),
+            lock_timeout: LOCK_TIMEOUT,
         }
+    }
+
+    /// Sets how long [`save`](Self::save) waits for the store's lock ([`LOCK_TIMEOUT`] by
+    /// default).
+    #[must_use]
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
     }
 
     /// The file behind the store.
@@ -363,11 +448,20 @@ impl LearnedTypes {
         &self.path
     }
 
-    /// Merges one result of `server.tool` into what is known about it.
+    /// Merges one result of `server.tool` into what is known about it. A result identical to
+    /// one this store already observed for the tool is ignored: repeating a call is no new
+    /// evidence (it would otherwise make every value it holds look like a repeated code).
     pub fn observe(&mut self, server: &str, tool: &str, result: &Value) {
+        let key = (server.to_owned(), tool.to_owned());
+        let seen = self.observed.entry(key.clone()).or_default();
+        if seen.contains(result) {
+            return;
+        }
+        if seen.len() < MAX_REMEMBERED_RESULTS {
+            seen.push(result.clone());
+        }
         let shape = infer(result);
         apply(&mut self.tools, server, tool, &shape, 1);
-        let key = (server.to_owned(), tool.to_owned());
         let merged = match self.pending.remove(&key) {
             Some((old, n)) => (merge(&old, &shape), n + 1),
             None => (shape, 1),
@@ -397,14 +491,29 @@ impl LearnedTypes {
         !self.pending.is_empty()
     }
 
-    /// Adds the observations made since the last load or save to the file, atomically. The file
-    /// is read again first, so observations another process saved meanwhile are kept (the window
-    /// between that read and the rename is the only race, and it loses, never corrupts). A no-op
-    /// when nothing was observed.
+    /// Adds the observations made since the last load or save to the file. A no-op when nothing
+    /// was observed.
+    ///
+    /// Concurrent processes (parallel `mcpscript run`s) keep each other's observations: under an
+    /// exclusive lock on a sibling file (`schemas.json.lock`), the file is read again, this
+    /// store's new observations are merged into it, and the result is written to a temporary
+    /// file and renamed over it. When the lock cannot be taken within the lock timeout
+    /// ([`LOCK_TIMEOUT`] unless [`with_lock_timeout`](Self::with_lock_timeout) set another),
+    /// nothing is written: a warning is logged, `Ok` is returned and the observations stay
+    /// pending ([`is_dirty`](Self::is_dirty)) for a later `save`. On a platform without file
+    /// locks the file is written unlocked.
     pub fn save(&mut self) -> std::io::Result<()> {
         if self.pending.is_empty() {
             return Ok(());
         }
+        let Some(lock) = lock_store(&self.path, self.lock_timeout)? else {
+            tracing::warn!(
+                path = %self.path.display(),
+                timeout = ?self.lock_timeout,
+                "learned result types not saved: another process holds the store's lock"
+            );
+            return Ok(());
+        };
         let mut tools = read_file(&self.path);
         for ((server, tool), (shape, n)) in &self.pending {
             apply(&mut tools, server, tool, shape, *n);
@@ -416,9 +525,54 @@ impl LearnedTypes {
         let mut bytes = serde_json::to_vec_pretty(&file).map_err(std::io::Error::other)?;
         bytes.push(b'\n');
         write_atomic(&self.path, &bytes)?;
+        drop(lock);
         self.tools = file.tools;
         self.pending.clear();
         Ok(())
+    }
+}
+
+/// The lock file of the store at `path`: its name plus `.lock`, in the same directory.
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map_or_else(|| "schemas.json".into(), ToOwned::to_owned);
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// Takes the exclusive lock of the store at `path`, polling until `timeout`: `Ok(None)` when
+/// another holder kept it that long. The lock is released when the returned file is dropped (or
+/// its process ends). The lock file is left in place: removing it would let two processes lock
+/// two different files.
+fn lock_store(path: &Path, timeout: Duration) -> std::io::Result<Option<File>> {
+    let lock = lock_path(path);
+    if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)?;
+    let deadline = Instant::now() + timeout;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(file)),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) if e.kind() == std::io::ErrorKind::Unsupported => {
+                tracing::debug!(path = %lock.display(), error = %e, "no file locks here; saving unlocked");
+                return Ok(Some(file));
+            }
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(25));
     }
 }
 
@@ -452,7 +606,14 @@ fn read_file(path: &Path) -> ToolMap {
         }
     };
     match serde_json::from_slice::<LearnedFile>(&bytes) {
-        Ok(f) if f.version == LEARNED_VERSION => f.tools,
+        Ok(mut f) if f.version == LEARNED_VERSION => {
+            // Files written under older rules may hold data-like keys or weakly evidenced enums.
+            for entry in f.tools.values_mut().flat_map(BTreeMap::values_mut) {
+                sanitize(&mut entry.shape);
+                entry.schema = publish(&entry.shape);
+            }
+            f.tools
+        }
         Ok(f) => {
             tracing::debug!(path = %path.display(), version = f.version, "ignoring learned types of another version");
             ToolMap::new()

@@ -1,11 +1,24 @@
 //! Learned result types: inference, merging, enum evidence, the store and its file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use mcpscript_catalog::learned::{MAX_ENUM_VALUES, MAX_PROPERTIES};
+use mcpscript_catalog::learned::{MAX_ENUM_VALUES, MAX_PROPERTIES, MIN_ENUM_SAMPLES};
 use mcpscript_catalog::{
     LearnedTypes, SchemaSource, effective_output_schema, infer, merge, publish,
 };
 use serde_json::{Value, json};
+
+/// A word-like key for `i`: `a`, `b`, …, `z`, `ba`, `bb`, …
+fn letters(mut i: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(char::from(b'a' + u8::try_from(i % 26).unwrap()));
+        i /= 26;
+        if i == 0 {
+            break;
+        }
+    }
+    out.iter().rev().collect()
+}
 
 /// Publishes the merge of the shapes of all values.
 fn learn(values: &[Value]) -> Value {
@@ -103,8 +116,8 @@ fn enums_need_repeated_short_values() {
     );
     // Nullable enums admit null.
     assert_eq!(
-        learn(&[json!("on"), json!(null), json!("on")]),
-        json!({"type": ["string", "null"], "enum": ["on", null]})
+        learn(&[json!("on"), json!(null), json!("off"), json!("on")]),
+        json!({"type": ["string", "null"], "enum": ["on", "off", null]})
     );
     // Long values never make an enum.
     let long = "x".repeat(41);
@@ -159,8 +172,9 @@ fn object_and_other_types() {
 
 #[test]
 fn maps_collapse_to_additional_properties() {
+    // Word-like keys, but too many of them for a record.
     let big: serde_json::Map<String, Value> = (0..=MAX_PROPERTIES)
-        .map(|i| (format!("k{i}"), json!(i)))
+        .map(|i| (letters(i), json!(i)))
         .collect();
     let schema = learn(&[Value::Object(big), json!({"other": 1.5})]);
     assert_eq!(
@@ -203,19 +217,20 @@ fn store_observes_saves_and_reloads() {
     assert!(!path.exists(), "nothing observed, nothing written");
 
     store.observe("git", "git_log", &json!({"status": "ok", "n": 1}));
-    store.observe("git", "git_log", &json!({"status": "ok", "n": 2}));
+    store.observe("git", "git_log", &json!({"status": "failed", "n": 2}));
+    store.observe("git", "git_log", &json!({"status": "ok", "n": 3}));
     assert!(store.is_dirty());
-    assert_eq!(store.entry("git", "git_log").unwrap().samples, 2);
+    assert_eq!(store.entry("git", "git_log").unwrap().samples, 3);
     assert_eq!(
         store.get("git", "git_log").unwrap()["properties"]["status"],
-        json!({"type": "string", "enum": ["ok"]})
+        json!({"type": "string", "enum": ["ok", "failed"]})
     );
     store.save().unwrap();
     assert!(!store.is_dirty());
 
     let reloaded = LearnedTypes::load(&path);
     assert_eq!(reloaded.get("git", "git_log"), store.get("git", "git_log"));
-    assert_eq!(reloaded.entry("git", "git_log").unwrap().samples, 2);
+    assert_eq!(reloaded.entry("git", "git_log").unwrap().samples, 3);
     let listed: Vec<_> = reloaded
         .iter()
         .map(|(s, t, _)| format!("{s}.{t}"))
@@ -272,13 +287,201 @@ fn data_like_strings_never_become_enums() {
         "v1.2",
     ] {
         assert_eq!(
-            learn(&[json!(v), json!(v)]),
+            learn(&[json!(v), json!("done"), json!(v), json!("done")]),
             json!({"type": "string"}),
             "{v}"
         );
     }
     assert_eq!(
-        learn(&[json!("in_progress"), json!("in_progress")]),
-        json!({"type": "string", "enum": ["in_progress"]})
+        learn(&[json!("in_progress"), json!("done"), json!("in_progress")]),
+        json!({"type": "string", "enum": ["in_progress", "done"]})
     );
+}
+
+#[test]
+fn a_value_that_never_varies_is_not_an_enum() {
+    // However often it is seen: a constant, a terminal type, a token are not a set of codes.
+    let many = vec![json!({"term": "xterm", "token": "sk-abc"}); 10];
+    let schema = learn(&many);
+    assert_eq!(schema["properties"]["term"], json!({"type": "string"}));
+    assert_eq!(schema["properties"]["token"], json!({"type": "string"}));
+    // Two distinct values need a repeat, so at least MIN_ENUM_SAMPLES observations.
+    assert_eq!(MIN_ENUM_SAMPLES, 3);
+    assert_eq!(learn(&[json!("a"), json!("b")]), json!({"type": "string"}));
+    assert_eq!(
+        learn(&[json!("a"), json!("b"), json!("b")]),
+        json!({"type": "string", "enum": ["a", "b"]})
+    );
+}
+
+#[test]
+fn identical_results_count_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schemas.json");
+    let mut store = LearnedTypes::load(&path);
+    // The same two calls, each made twice: two results, two names — no evidence of a set.
+    for _ in 0..2 {
+        store.observe("s", "user", &json!({"name": "alice"}));
+        store.observe("s", "user", &json!({"name": "bob"}));
+    }
+    assert_eq!(store.entry("s", "user").unwrap().samples, 2);
+    assert_eq!(
+        store.get("s", "user").unwrap()["properties"]["name"],
+        json!({"type": "string"})
+    );
+    // A different result repeating a value is evidence.
+    store.observe("s", "user", &json!({"name": "alice", "admin": true}));
+    assert_eq!(store.entry("s", "user").unwrap().samples, 3);
+    assert_eq!(
+        store.get("s", "user").unwrap()["properties"]["name"],
+        json!({"type": "string", "enum": ["alice", "bob"]})
+    );
+    // Per tool: the same result of another tool is a new sample.
+    store.observe("s", "other", &json!({"name": "alice"}));
+    assert_eq!(store.entry("s", "other").unwrap().samples, 1);
+    store.save().unwrap();
+    assert_eq!(
+        LearnedTypes::load(&path)
+            .entry("s", "user")
+            .unwrap()
+            .samples,
+        3
+    );
+}
+
+#[test]
+fn objects_keyed_by_data_are_maps() {
+    let result = json!({
+        "alice@corp.com": {"uid": 1, "shell": "bash"},
+        "/home/bob/.ssh/id_rsa": {"uid": 2, "shell": "zsh"}
+    });
+    let shape = infer(&result);
+    let schema = publish(&shape);
+    assert_eq!(
+        schema,
+        json!({"type": "object", "additionalProperties": {
+            "type": "object",
+            "properties": {"uid": {"type": "integer"}, "shell": {"type": "string"}},
+            "required": ["uid", "shell"]
+        }})
+    );
+    for text in [shape.to_string(), schema.to_string()] {
+        assert!(!text.contains("alice"), "{text}");
+        assert!(!text.contains("id_rsa"), "{text}");
+    }
+    // One data-like key is enough; so is a digit (dates, ids).
+    for key in ["2024-01-01", "user-1234", "example.com", "a b/c"] {
+        let schema = learn(&[json!({"name": "x", key: 1})]);
+        assert_eq!(
+            schema,
+            json!({"type": "object", "additionalProperties": {"type": ["string", "integer"]}}),
+            "{key}"
+        );
+    }
+    // Nested: a record holding a map stays a record.
+    let schema = learn(&[json!({"count": 1, "users": {"ann@x.io": "admin"}})]);
+    assert_eq!(schema["required"], json!(["count", "users"]));
+    assert_eq!(
+        schema["properties"]["users"],
+        json!({"type": "object", "additionalProperties": {"type": "string"}})
+    );
+    // A record merged with a map is a map: the record's keys go too.
+    let schema = learn(&[json!({"carol": 1}), json!({"dave@x.io": 2})]);
+    assert_eq!(
+        schema,
+        json!({"type": "object", "additionalProperties": {"type": "integer"}})
+    );
+}
+
+#[test]
+fn word_like_keys_stay_records() {
+    let record = json!({
+        "id": 1,
+        "created_at": "x",
+        "web_commit_signoff_required": false,
+        "Content-Type": "text/plain",
+        "camelCaseName": null
+    });
+    let schema = learn(&[record]);
+    let keys: Vec<_> = schema["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "created_at",
+            "web_commit_signoff_required",
+            "Content-Type",
+            "camelCaseName"
+        ]
+    );
+    assert!(schema.get("additionalProperties").is_none());
+}
+
+#[test]
+fn data_keys_never_reach_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schemas.json");
+    let mut store = LearnedTypes::load(&path);
+    store.observe(
+        "fs",
+        "stat",
+        &json!({"alice@corp.com": {"size": 1}, "/home/bob/.ssh/id_rsa": {"size": 2}}),
+    );
+    store.save().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("alice"), "{text}");
+    assert!(!text.contains("id_rsa"), "{text}");
+}
+
+#[test]
+fn stores_written_under_older_rules_are_cleaned_on_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schemas.json");
+    // A record keyed by emails and a one-value enum from two identical samples, as older
+    // versions wrote them.
+    let old = json!({"version": 1, "tools": {"s": {"t": {
+        "samples": 2,
+        "updated_at": 1,
+        "schema": {
+            "type": "object",
+            "properties": {
+                "alice@corp.com": {"type": "integer"},
+                "term": {"type": "string", "enum": ["xterm"]}
+            },
+            "required": ["alice@corp.com", "term"]
+        },
+        "shape": {"type": "object", "properties": {
+            "users": {
+                "type": "object",
+                "properties": {"alice@corp.com": {"type": "integer"}},
+                "required": ["alice@corp.com"]
+            },
+            "term": {"type": "string", "x-seen": 2, "x-values": ["xterm"]}
+        }, "required": ["users", "term"]}
+    }}}});
+    std::fs::write(&path, old.to_string()).unwrap();
+    let mut store = LearnedTypes::load(&path);
+    let schema = store.get("s", "t").unwrap().clone();
+    assert_eq!(
+        schema,
+        json!({"type": "object", "properties": {
+            "users": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "term": {"type": "string"}
+        }, "required": ["users", "term"]})
+    );
+    store.observe("s", "u", &json!(1));
+    store.save().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("alice"), "{text}");
+}
+
+#[test]
+fn field_names_with_a_few_digits_or_a_leading_underscore_stay_records() {
+    let record = serde_json::json!({"sha256": "x", "line1": "a", "_meta": {}, "ipv4": "b"});
+    let schema = publish(&infer(&record));
+    assert!(schema["properties"]["sha256"].is_object(), "{schema}");
+    assert!(schema["properties"]["_meta"].is_object(), "{schema}");
+    let map = serde_json::json!({"user1234": 1, "user5678": 2});
+    let schema = publish(&infer(&map));
+    assert!(schema.get("properties").is_none(), "{schema}");
 }
