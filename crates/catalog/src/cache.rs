@@ -32,6 +32,9 @@ pub const LEARNED_FILE_NAME: &str = "schemas.json";
 
 /// The cache file's format version; a file with another version reads as empty.
 pub const CACHE_VERSION: u32 = 1;
+/// A cached tool list older than this is asked for again: servers started through `npx -y` or
+/// `uvx` upgrade without anything in their config entry changing.
+pub const MAX_AGE_SECS: u64 = 24 * 60 * 60;
 
 /// Where the catalog cache lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,6 +164,10 @@ impl CacheFile {
         }
         if entry.tools_hash != tools_hash(&entry.tools) {
             tracing::debug!(server, "catalog cache entry does not match its hash");
+            return None;
+        }
+        if crate::fsutil::now_unix().saturating_sub(entry.fetched_at) > MAX_AGE_SECS {
+            tracing::debug!(server, "catalog cache entry is over a day old");
             return None;
         }
         Some(entry)
@@ -386,7 +393,7 @@ mod tests {
                 server_name: Some("srv".into()),
                 server_version: None,
                 tools_hash: tools_hash(&tools),
-                fetched_at: 1,
+                fetched_at: crate::fsutil::now_unix() - 60,
                 tools,
             },
         );
@@ -401,6 +408,12 @@ mod tests {
             e.tools.push(json!({"name": "extra"}));
         }
         assert!(tampered.get("s", "k").is_none());
+        // Over a day old: asked again.
+        let mut old = read.clone();
+        if let Some(e) = old.servers.get_mut("s") {
+            e.fetched_at -= MAX_AGE_SECS;
+        }
+        assert!(old.get("s", "k").is_none());
     }
 
     #[test]

@@ -177,6 +177,58 @@ impl Catalog {
         Catalog { servers: slots }
     }
 
+    /// Records the tool lists of `servers` that `pool` has already connected to (a live
+    /// listing by `tools`, or the servers a `run` called) in the cache at `cache`, so `search`,
+    /// `describe` and `generate` see what the servers offer now. Servers it cannot list without
+    /// trouble are left as they are; nothing is written when nothing changed (an unchanged list
+    /// is only re-stamped once an hour).
+    pub async fn remember(pool: &Pool, config: &Config, cache: &CachePath, servers: &[String]) {
+        let mut file = CacheFile::read(cache.path());
+        let mut changed = false;
+        for name in servers {
+            let Some(Ok(spec)) = config
+                .servers
+                .iter()
+                .find(|e| &e.name == name)
+                .map(|e| e.spec.as_ref())
+            else {
+                continue;
+            };
+            if spec.disabled {
+                continue;
+            }
+            let Ok(fetched) = fetch(pool, name).await else {
+                continue;
+            };
+            let key = server_key(spec);
+            let hash = tools_hash(&fetched.tools);
+            let now = now_unix();
+            let fresh = file.servers.get(name).is_some_and(|old| {
+                old.key == key
+                    && old.tools_hash == hash
+                    && now.saturating_sub(old.fetched_at) < 3600
+            });
+            if fresh {
+                continue;
+            }
+            file.servers.insert(
+                name.clone(),
+                CacheEntry {
+                    key,
+                    server_name: fetched.server_name,
+                    server_version: fetched.server_version,
+                    tools_hash: hash,
+                    fetched_at: now,
+                    tools: fetched.tools,
+                },
+            );
+            changed = true;
+        }
+        if changed && let Err(e) = file.write(cache.path()) {
+            tracing::warn!(path = %cache.path().display(), error = %e, "could not write the catalog cache");
+        }
+    }
+
     /// The server with this config name.
     pub fn server(&self, name: &str) -> Option<&ServerCatalog> {
         self.servers.iter().find(|s| s.name == name)

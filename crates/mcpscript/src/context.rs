@@ -45,7 +45,7 @@ impl Context {
     /// Every enabled server's tools, from the disk cache where still valid (`refresh` skips it).
     /// A spinner shows on a terminal while servers are contacted.
     pub async fn catalog(&self, refresh: bool) -> Catalog {
-        let cache = CachePath::new(self.state_dir().join(mcpscript_catalog::CATALOG_FILE_NAME));
+        let cache = self.cache_path();
         let enabled = self
             .config
             .servers
@@ -66,6 +66,18 @@ impl Context {
             b.finish_and_clear();
         }
         catalog
+    }
+
+    fn cache_path(&self) -> CachePath {
+        CachePath::new(self.state_dir().join(mcpscript_catalog::CATALOG_FILE_NAME))
+    }
+
+    /// Puts the live tool lists of `servers` (already connected) into the catalog cache, so
+    /// `search`, `describe` and `generate` follow what `tools` and runs have just seen.
+    pub async fn remember_lists(&self, servers: &[String]) {
+        if !servers.is_empty() {
+            Catalog::remember(&self.pool, &self.config, &self.cache_path(), servers).await;
+        }
     }
 
     /// The learned result types store.

@@ -56,6 +56,16 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<u8, Failure> {
             );
         }
     }
+    // The servers the script reached have just listed their tools: keep the catalog current.
+    let mut reached: Vec<String> = outcome
+        .tool_calls
+        .iter()
+        .filter(|c| c.outcome == "ok" || c.outcome == "tool_error")
+        .map(|c| c.server.clone())
+        .collect();
+    reached.sort();
+    reached.dedup();
+    ctx.remember_lists(&reached).await;
     if outcome.timed_out {
         output::report(&Failure {
             code: exit::OK,

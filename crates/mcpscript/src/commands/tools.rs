@@ -21,6 +21,13 @@ pub async fn run(ctx: &Context, server: Option<&str>) -> Result<u8, Failure> {
             .collect(),
     };
     let lists = join_all(names.iter().map(|n| ctx.pool.list_tools(n))).await;
+    let listed: Vec<String> = names
+        .iter()
+        .zip(&lists)
+        .filter(|(_, l)| l.is_ok())
+        .map(|(n, _)| n.clone())
+        .collect();
+    ctx.remember_lists(&listed).await;
     let mut code = exit::OK;
     let mut rows = Vec::new();
     let mut text = String::new();
