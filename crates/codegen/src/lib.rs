@@ -35,7 +35,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-pub use names::sanitize_identifier;
+pub use names::{is_package_name, package_name, sanitize_identifier};
 pub use render::MARKER;
 pub use text::summary;
 pub use tree::{Tree, WriteReport, write_tree, write_tree_keeping};
@@ -255,6 +255,24 @@ impl<'a> Plan<'a> {
         Some(render::render_tool(&self.input(s, t)).1)
     }
 
+    /// The original name of the tool of `server` whose wrapper function is `function`, or whose
+    /// blocking twin is (`get_sum` or `get_sum_sync` → `get-sum`): for people and agents who
+    /// name a tool as the generated tree shows it.
+    pub fn tool_for_function(&self, server: &str, function: &str) -> Option<&'a str> {
+        let s = self.servers.iter().find(|s| s.name == server)?;
+        let by = |f: &str| s.tools.iter().find(|t| t.function == f).map(|t| t.name);
+        by(function).or_else(|| function.strip_suffix("_sync").and_then(by))
+    }
+
+    /// The original names of `server`'s first `n` tools, in its order.
+    pub fn tool_names(&self, server: &str, n: usize) -> Vec<&'a str> {
+        self.servers
+            .iter()
+            .find(|s| s.name == server)
+            .map(|s| s.tools.iter().take(n).map(|t| t.name).collect())
+            .unwrap_or_default()
+    }
+
     fn input<'p>(
         &self,
         server: &'p ServerPlan<'a>,
@@ -279,4 +297,31 @@ pub fn generate(servers: &[ServerTools<'_>]) -> Tree {
 /// The docs of one tool as the tree generated from `servers` holds them.
 pub fn tool_docs(servers: &[ServerTools<'_>], server: &str, tool: &str) -> Option<ToolDocs> {
     Plan::new(servers).tool_docs(server, tool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn function_names_map_back_to_tools() {
+        let tools = vec![
+            json!({"name": "get-sum", "inputSchema": {"type": "object"}}),
+            json!({"name": "class", "inputSchema": {"type": "object"}}),
+        ];
+        let learned = BTreeMap::new();
+        let servers = [ServerTools {
+            name: "x",
+            tools: &tools,
+            learned: &learned,
+        }];
+        let plan = Plan::new(&servers);
+        assert_eq!(plan.tool_for_function("x", "get_sum"), Some("get-sum"));
+        assert_eq!(plan.tool_for_function("x", "get_sum_sync"), Some("get-sum"));
+        assert_eq!(plan.tool_for_function("x", "class_"), Some("class"));
+        assert_eq!(plan.tool_for_function("x", "get-sum"), None);
+        assert_eq!(plan.tool_for_function("y", "get_sum"), None);
+        assert_eq!(plan.tool_names("x", 1), vec!["get-sum"]);
+    }
 }

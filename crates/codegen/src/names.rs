@@ -137,6 +137,22 @@ pub fn sanitize_identifier(name: &str) -> String {
     })
 }
 
+/// Whether `name` can be the top-level package of the tree (`from NAME.git import git_log`):
+/// a Python identifier (letters, digits and `_`, not starting with a digit) that is not a
+/// keyword. Builtin names are fine here: a package shadows no builtin function.
+pub fn is_package_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+        && !HARD_KEYWORDS.contains(&name)
+}
+
+/// A package name made from a directory name that is not one (`my-servers` → `my_servers`,
+/// `2fast` → `_2fast`, `class` → `class_`); see [`is_package_name`].
+pub fn package_name(name: &str) -> String {
+    finish(ascii_identifier(name), |n| HARD_KEYWORDS.contains(&n))
+}
+
 /// Like [`sanitize_identifier`] for a parameter: only keywords are avoided (`id`, `format`
 /// and `locals` stay as they are; the wrapper has no body that could need them).
 pub(crate) fn sanitize_parameter(name: &str) -> String {
@@ -378,6 +394,25 @@ fn transliterate(c: char) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn package_names() {
+        for ok in ["servers", "my_servers", "_x", "list", "match", "données"] {
+            assert!(is_package_name(ok), "{ok}");
+        }
+        for (bad, fixed) in [
+            ("my-servers", "my_servers"),
+            ("2fast", "_2fast"),
+            ("class", "class_"),
+            ("my servers", "my_servers"),
+            ("", "unnamed"),
+            (".tmp", "_tmp"),
+        ] {
+            assert!(!is_package_name(bad), "{bad}");
+            assert_eq!(package_name(bad), fixed);
+            assert!(is_package_name(&package_name(bad)), "{bad}");
+        }
+    }
 
     #[test]
     fn sanitizes_odd_names() {

@@ -139,4 +139,74 @@ impl ServerSpec {
             .is_none_or(|list| list.iter().any(|t| t == tool));
         allowed && !self.deny.iter().any(|t| t == tool)
     }
+
+    /// One warning per `allow` or `deny` entry that names none of `tools` (the server's whole
+    /// list, before policy), e.g. `server "x": allow entry "*" matches no tool (entries are
+    /// exact tool names)`. Entries are exact names, so a typo, a renamed tool or a pattern
+    /// silently matches nothing; whoever lists a server's tools should log these.
+    pub fn unmatched_policy_entries(&self, tools: &[&str]) -> Vec<String> {
+        let allow = self.allow.iter().flatten().map(|e| ("allow", e));
+        let deny = self.deny.iter().map(|e| ("deny", e));
+        let mut seen = Vec::new();
+        allow
+            .chain(deny)
+            .filter(|(_, entry)| !tools.contains(&entry.as_str()))
+            .filter(|key| {
+                let new = !seen.contains(key);
+                if new {
+                    seen.push(*key);
+                }
+                new
+            })
+            .map(|(list, entry)| {
+                format!(
+                    "server \"{}\": {list} entry \"{entry}\" matches no tool (entries are exact tool names)",
+                    self.name
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_entries_that_match_nothing_are_named_once() {
+        let spec = ServerSpec {
+            name: "x".into(),
+            transport: Transport::Stdio(StdioSpec {
+                command: "x".into(),
+                args: Vec::new(),
+                env: Vec::new(),
+                cwd: None,
+            }),
+            disabled: false,
+            timeout: DEFAULT_CALL_TIMEOUT,
+            startup_timeout: DEFAULT_STARTUP_TIMEOUT,
+            max_concurrency: DEFAULT_MAX_CONCURRENCY,
+            allow: Some(vec!["*".into(), "echo".into(), "*".into()]),
+            deny: vec!["add".into(), "ad".into()],
+            location: Location {
+                file: PathBuf::from("c.json"),
+                line: 1,
+                column: 1,
+            },
+            target: "x".into(),
+        };
+        assert_eq!(
+            spec.unmatched_policy_entries(&["echo", "add"]),
+            vec![
+                "server \"x\": allow entry \"*\" matches no tool (entries are exact tool names)",
+                "server \"x\": deny entry \"ad\" matches no tool (entries are exact tool names)",
+            ]
+        );
+        let open = ServerSpec {
+            allow: None,
+            deny: Vec::new(),
+            ..spec
+        };
+        assert!(open.unmatched_policy_entries(&[]).is_empty());
+    }
 }

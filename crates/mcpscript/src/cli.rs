@@ -114,14 +114,23 @@ pub struct SearchArgs {
     /// What you want to do, in words ("show recent commits").
     #[arg(required = true, num_args = 1..)]
     pub query: Vec<String>,
-    /// How many tools to show.
-    #[arg(long, default_value_t = 5)]
+    /// How many tools to show (at least 1).
+    #[arg(long, default_value_t = 5, value_parser = at_least_one, value_name = "N")]
     pub limit: usize,
     /// How much to show of each.
     #[arg(long, value_enum, default_value_t = Detail::Summary)]
     pub detail: Detail,
     #[command(flatten)]
     pub catalog: RefreshArg,
+}
+
+/// A count that must be 1 or more (`--limit 0` would ask for nothing).
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// `mcpscript describe`.

@@ -184,3 +184,17 @@ fn stdout_closed_early_is_not_an_error() {
     assert!(status.success(), "{status:?} {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn search_limit_must_be_positive() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli_snapshot!(
+        "err_search_limit_zero",
+        d,
+        &["search", "sum", "--limit", "0"]
+    );
+    let out = common::run(d, &["search", "add", "numbers", "--limit", "1"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}

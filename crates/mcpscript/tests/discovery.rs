@@ -372,3 +372,149 @@ fn generate_skips_a_failing_server_and_writes_the_others() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!d.join("tools/demo").exists());
 }
+
+/// Runs the binary with `--config cfg` appended; returns `exit: N`, stdout and stderr as one text.
+fn show(d: &Path, cfg: &str, args: &[&str]) -> String {
+    let mut all = args.to_vec();
+    all.extend(["--config", cfg]);
+    let out = common::run(d, &all);
+    format!(
+        "exit: {}\n{}{}",
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    )
+}
+
+#[test]
+fn describe_a_server_without_a_tool_asks_for_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = common::config_file(
+        d,
+        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"]}}}"#,
+    );
+    let cfg = cfg.to_str().unwrap();
+    insta::assert_snapshot!("describe_server_only", show(d, cfg, &["describe", "demo"]));
+    let trailing_dot = show(d, cfg, &["describe", "demo."]);
+    assert!(
+        trailing_dot.starts_with("exit: 2\n")
+            && trailing_dot.contains("\"demo\" is a server; describe takes SERVER.TOOL"),
+        "{trailing_dot}"
+    );
+    // A bare tool name is not SERVER.TOOL either, as for `call`; the server is suggested.
+    insta::assert_snapshot!("describe_tool_only", show(d, cfg, &["describe", "echo"]));
+    // An unknown server is still said to be one.
+    let unknown = show(d, cfg, &["describe", "nope.echo"]);
+    assert!(
+        unknown.starts_with("exit: 2\n") && unknown.contains("no server named \"nope\""),
+        "{unknown}"
+    );
+}
+
+#[test]
+fn describe_takes_the_python_function_name_of_a_tool() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let r = common::real;
+    let cfg = common::config_file(
+        d,
+        &json!({"mcpServers": {
+            "odd": {"command": common::bin(), "args": ["demo-server", "--faults"]},
+            "everything": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_EVERYTHING")]}
+        }})
+        .to_string(),
+    );
+    let cfg = cfg.to_str().unwrap();
+    for (target, tool) in [
+        ("everything.get_sum", "\"everything\", \"get-sum\""),
+        ("odd.echo_tool", "\"odd\", \"echo-tool\""),
+        ("odd.echo_tool_sync", "\"odd\", \"echo-tool\""),
+        ("odd.class_", "\"odd\", \"class\""),
+        ("odd.grosse", "\"odd\", \"größe\""),
+    ] {
+        let out = show(d, cfg, &["describe", target]);
+        assert!(
+            out.starts_with("exit: 0\n") && out.contains(&format!("@mcp_tool({tool}")),
+            "{target}: {out}"
+        );
+    }
+    let out = common::run(
+        d,
+        &["describe", "everything.get_sum", "--json", "--config", cfg],
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["tool"], "get-sum", "{v:#}");
+}
+
+#[test]
+fn no_tool_answers_from_a_cached_catalog_suggest_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = common::config_file(
+        d,
+        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"]}}}"#,
+    );
+    let cfg = cfg.to_str().unwrap();
+    // Fresh lists: asking again would not help, so no hint.
+    let fresh = show(d, cfg, &["describe", "demo.nope", "--refresh"]);
+    assert!(
+        fresh.starts_with("exit: 2\n") && !fresh.contains("--refresh"),
+        "{fresh}"
+    );
+    let cached = show(d, cfg, &["describe", "demo.nope"]);
+    assert!(
+        cached.starts_with("exit: 2\n")
+            && cached.contains("if the server has gained tools since, add --refresh"),
+        "{cached}"
+    );
+    let search = show(d, cfg, &["search", "zzzz"]);
+    assert!(
+        search.contains("no tool matches \"zzzz\"")
+            && search.contains("if a server has gained tools since, add --refresh"),
+        "{search}"
+    );
+    let search = show(d, cfg, &["search", "zzzz", "--refresh"]);
+    assert!(!search.contains("add --refresh"), "{search}");
+}
+
+#[test]
+fn generate_refuses_an_out_that_is_not_a_python_package_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = common::config_file(
+        d,
+        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"]}}}"#,
+    );
+    let cfg = cfg.to_str().unwrap();
+    insta::assert_snapshot!(
+        "generate_out_not_a_package",
+        show(d, cfg, &["generate", "--out", "my-servers"])
+    );
+    assert!(!d.join("my-servers").exists());
+    for (out, hint) in [
+        ("sub/2fast", "--out sub/_2fast"),
+        ("class", "--out class_"),
+        ("my servers/", "--out my_servers"),
+    ] {
+        let text = show(d, cfg, &["generate", "--out", out]);
+        assert!(
+            text.starts_with("exit: 2\n") && text.contains(hint),
+            "{out}: {text}"
+        );
+    }
+    // The suggested name works, and the README imports from it.
+    let text = show(d, cfg, &["generate", "--out", "my_servers"]);
+    assert!(text.starts_with("exit: 0\n"), "{text}");
+    let readme = std::fs::read_to_string(d.join("my_servers/README.md")).unwrap();
+    assert!(readme.contains("from my_servers.demo import"), "{readme}");
+    // `--out .` is the current directory, whose name is the package.
+    let here = d.join("my-project");
+    std::fs::create_dir(&here).unwrap();
+    let text = show(&here, cfg, &["generate", "--out", "."]);
+    assert!(
+        text.starts_with("exit: 2\n") && text.contains("\"my-project\""),
+        "{text}"
+    );
+    assert!(!here.join("README.md").exists());
+}
