@@ -333,21 +333,23 @@ fn generate_skips_a_failing_server_and_writes_the_others() {
     );
 
     // The demo server fails next time: its package stays, the others are written.
-    let cfg = common::config_file(
-        d,
-        r#"{"mcpServers": {
-            "demo": {"command": "$BIN", "args": ["demo-server", "--mode", "exit-during-init"]},
-            "other": {"command": "$BIN", "args": ["demo-server"]}
-        }}"#,
+    let generate = |servers: &str| {
+        let cfg = common::config_file(d, &format!(r#"{{"mcpServers": {{{servers}}}}}"#));
+        common::run(
+            d,
+            &[
+                "generate",
+                "--out",
+                "tools",
+                "--config",
+                cfg.to_str().unwrap(),
+            ],
+        )
+    };
+    let out = generate(
+        r#""demo": {"command": "$BIN", "args": ["demo-server", "--mode", "exit-during-init"]},
+            "other": {"command": "$BIN", "args": ["demo-server"]}"#,
     );
-    let args = [
-        "generate",
-        "--out",
-        "tools",
-        "--config",
-        cfg.to_str().unwrap(),
-    ];
-    let out = common::run(d, &args);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
         d.join("tools/demo/word_stats.py").is_file(),
@@ -357,18 +359,7 @@ fn generate_skips_a_failing_server_and_writes_the_others() {
     assert!(d.join("tools/other/word_stats.py").is_file());
     assert!(stderr(&out).contains("kept"), "{}", stderr(&out));
     // Once every server lists, packages of servers no longer configured go.
-    let cfg = common::config_file(
-        d,
-        r#"{"mcpServers": {"other": {"command": "$BIN", "args": ["demo-server"]}}}"#,
-    );
-    let args = [
-        "generate",
-        "--out",
-        "tools",
-        "--config",
-        cfg.to_str().unwrap(),
-    ];
-    let out = common::run(d, &args);
+    let out = generate(r#""other": {"command": "$BIN", "args": ["demo-server"]}"#);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!d.join("tools/demo").exists());
 }
