@@ -148,13 +148,22 @@ fn discover_learns_result_types_that_generate_uses() {
                 "everything": {"command": r("MCPSCRIPT_TEST_NODE"), "args": [r("MCPSCRIPT_TEST_EVERYTHING")]},
                 "time": {"command": r("MCPSCRIPT_TEST_TIME"), "args": ["--local-timezone", "UTC"]}
             },
-            "discover": {"samples": {"time.get_current_time": [{"timezone": "UTC"}]}}
+            "discover": {"samples": {
+                "time.get_current_time": [{"timezone": "UTC"}],
+                "time.get_time": [{}]
+            }}
         })
         .to_string(),
     );
     let cfg = cfg.to_str().unwrap();
     let out = common::run(d, &["discover", "--json", "--config", cfg]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // An entry naming no tool is not silently ignored.
+    assert!(
+        stderr(&out).contains("discover.samples names \"time.get_time\", which is no listed tool"),
+        "{}",
+        stderr(&out)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let state = |server: &str, tool: &str| {
         v["tools"]

@@ -37,6 +37,35 @@ pub async fn run(ctx: &Context, refresh: bool) -> Result<u8, Failure> {
         ));
         code = exit::UNREACHABLE;
     }
+    // Entries naming no listed tool would be ignored silently: say so (a typo, or a tool
+    // renamed). Servers that failed to list are not judged.
+    let listed = |key: &str| {
+        catalog.available().any(|s| {
+            key.strip_prefix(s.name.as_str())
+                .and_then(|t| t.strip_prefix('.'))
+                .is_some_and(|t| s.tool(t).is_some())
+        })
+    };
+    let failed = |key: &str| {
+        catalog
+            .failures()
+            .any(|s| key.starts_with(&format!("{}.", s.name)))
+    };
+    let named = discover
+        .tools
+        .iter()
+        .map(|k| ("tools", k))
+        .chain(discover.samples.keys().map(|k| ("samples", k)));
+    for (section, key) in named {
+        if !listed(key) && !failed(key) {
+            output::note(
+                ctx.quiet,
+                &format!(
+                    "warning: discover.{section} names \"{key}\", which is no listed tool, so it is ignored (entries are SERVER.TOOL, as `mcpscript tools` prints them)"
+                ),
+            );
+        }
+    }
     let mut jobs = Vec::new();
     for server in catalog.available() {
         for tool in &server.tools {
