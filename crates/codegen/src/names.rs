@@ -281,7 +281,8 @@ impl Namer {
     }
 
     /// Names for `originals` (in their order), claimed in a fixed order: names that came
-    /// through `sanitize` unchanged first, then the others by original name.
+    /// through `sanitize` unchanged first (lower-case ones first), then the others by original
+    /// name.
     pub(crate) fn assign(
         &mut self,
         originals: &[&str],
@@ -289,13 +290,17 @@ impl Namer {
     ) -> Vec<String> {
         let bases: Vec<String> = originals.iter().map(|o| sanitize(o)).collect();
         let mut order: Vec<usize> = (0..originals.len()).collect();
-        order.sort_by(|&a, &b| {
-            (bases[a] != originals[a], originals[a], a).cmp(&(
-                bases[b] != originals[b],
-                originals[b],
-                b,
-            ))
-        });
+        // Unchanged names first, lower-case ones before others (`a_b` keeps its name when `A_B`
+        // collides with it on a case-insensitive file system), then by original name.
+        let rank = |i: usize| {
+            (
+                bases[i] != originals[i],
+                originals[i].chars().any(|c| c.is_ascii_uppercase()),
+                originals[i],
+                i,
+            )
+        };
+        order.sort_by(|&a, &b| rank(a).cmp(&rank(b)));
         let mut names = vec![String::new(); originals.len()];
         for i in order {
             names[i] = self.claim(&bases[i]);
@@ -443,8 +448,12 @@ mod tests {
         );
         assert_eq!(
             names,
-            ["get_sum_3", "get_sum", "Get_Sum_2", "get_sum_sync_2"]
+            ["get_sum_2", "get_sum", "Get_Sum_3", "get_sum_sync_2"]
         );
+        // Module names collide case-insensitively: the valid lower-case name keeps its name.
+        let mut namer = Namer::snake(true, "_sync");
+        let names = namer.assign(&["A_B", "a_b", "a-b"], sanitize_identifier);
+        assert_eq!(names, ["A_B_2", "a_b", "a_b_3"]);
     }
 
     #[test]
