@@ -8,10 +8,15 @@ use std::time::{Duration, Instant};
 
 use mcpscript_config::{HttpSpec, ServerSpec, Transport};
 use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, CallToolResponse, CallToolResult, JsonObject};
-use rmcp::service::{Peer, RoleClient, RunningService, ServiceError};
+use rmcp::model::{
+    CallToolRequest, CallToolRequestParams, CancelledNotification, CancelledNotificationParam,
+    ClientRequest, ContentBlock, JsonObject, MetaObject, RequestId, ServerResult,
+};
+use rmcp::service::{Peer, PeerRequestOptions, RoleClient, RunningService, ServiceError};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::error::{PoolError, suggest};
 use crate::handler::PoolClient;
@@ -273,17 +278,12 @@ impl Connection {
     ) -> Result<CallToolResult, PoolError> {
         let mut params = CallToolRequestParams::new(tool.to_owned());
         params.arguments = arguments;
-        // Dropping the request on timeout makes rmcp send notifications/cancelled.
+        // Dropping the request on timeout sends notifications/cancelled (see `send_call`).
         // rmcp's request future is ~5 KB: boxed once here rather than copied each time a
         // caller's future that holds it is moved (into a join, a FuturesUnordered, a task).
-        let request = Box::pin(self.peer.call_tool_once(params));
+        let request = Box::pin(self.send_call(params));
         match tokio::time::timeout(timeout, request).await {
-            Ok(Ok(CallToolResponse::Complete(result))) => Ok(result),
-            Ok(Ok(_)) => Err(PoolError::Protocol {
-                server: self.spec.name.clone(),
-                operation: format!("tools/call {tool}"),
-                message: "the server answered with a task or input-required result, which mcpscript does not support yet".into(),
-            }),
+            Ok(Ok(answer)) => self.tool_result(answer, tool),
             Ok(Err(e)) => {
                 let operation = format!("tools/call {tool}");
                 Err(Box::pin(self.classify(e, &operation, Some(tool))).await)
@@ -293,6 +293,48 @@ impl Connection {
                 tool: tool.to_owned(),
                 timeout,
             }),
+        }
+    }
+
+    /// Sends one `tools/call` and returns the server's answer untyped, as rmcp's untagged
+    /// [`ServerResult`] holds it: a result that does not fit rmcp's `CallToolResult` (a content
+    /// block of a type it does not know) arrives as `CustomResult` instead of failing the call,
+    /// as `Peer::call_tool_once` would. Like `call_tool_once`, dropping the future while the
+    /// answer is awaited sends `notifications/cancelled`.
+    async fn send_call(&self, params: CallToolRequestParams) -> Result<ServerResult, ServiceError> {
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        let handle = self
+            .peer
+            .send_request_with_option(request, PeerRequestOptions::no_options())
+            .await?;
+        let mut guard = CancelOnDrop {
+            peer: &self.peer,
+            id: Some(handle.id.clone()),
+        };
+        let answer = handle.await_response().await;
+        guard.id = None;
+        answer
+    }
+
+    /// The tool's answer from the server's `tools/call` response.
+    fn tool_result(&self, answer: ServerResult, tool: &str) -> Result<CallToolResult, PoolError> {
+        let protocol = |message: String| PoolError::Protocol {
+            server: self.spec.name.clone(),
+            operation: format!("tools/call {tool}"),
+            message,
+        };
+        match answer {
+            ServerResult::CallToolResult(typed) => Ok(typed.into()),
+            ServerResult::InputRequiredResult(_) | ServerResult::CreateTaskResult(_) => Err(protocol(
+                "the server answered with a task or input-required result, which mcpscript does not support yet".into(),
+            )),
+            // What rmcp's `call_tool_once` accepts as a result without content.
+            ServerResult::EmptyResult(_) => Ok(contentless(None, None)),
+            ServerResult::TaskAckResult(ack) => Ok(contentless(Some(ack.result_type), ack.meta)),
+            ServerResult::CustomResult(custom) => {
+                CallToolResult::from_untyped(custom.0).map_err(protocol)
+            }
+            _ => Err(protocol(ServiceError::UnexpectedResponse.to_string())),
         }
     }
 
@@ -407,6 +449,175 @@ impl Connection {
     }
 }
 
+/// rmcp's typed tool result.
+pub type TypedCallToolResult = rmcp::model::CallToolResult;
+
+/// A tool's answer (`tools/call` result).
+///
+/// Usually rmcp's typed [`TypedCallToolResult`], which it derefs to. A result rmcp's types cannot
+/// hold — a content block of a type added to MCP after this version, or a malformed block — is
+/// kept as the server sent it ([`CallToolResult::raw`]): it serializes to that JSON, so every block
+/// reaches the script, and its typed view holds only the blocks rmcp can read (with
+/// `structuredContent`, `isError` and `_meta` as sent). A typed result keeps only what rmcp's types
+/// know: unknown fields of known block types are not kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallToolResult {
+    typed: TypedCallToolResult,
+    raw: Option<Value>,
+}
+
+impl CallToolResult {
+    /// The result from its JSON: the typed form when rmcp's types hold it, else the JSON as is,
+    /// when it is still a tool result (an object with a `content` array).
+    ///
+    /// # Errors
+    ///
+    /// Says why the value is not a tool result.
+    pub fn from_value(value: Value) -> Result<Self, String> {
+        match TypedCallToolResult::deserialize(&value) {
+            Ok(typed) => Ok(typed.into()),
+            Err(_) => Self::from_untyped(value),
+        }
+    }
+
+    /// A result that did not parse as rmcp's `CallToolResult`: kept raw when it has a `content`
+    /// array; a bare `_meta` is an empty result, as rmcp reads it.
+    fn from_untyped(value: Value) -> Result<Self, String> {
+        let Value::Object(map) = &value else {
+            return Err(format!("the answer is not a tool result: {value}"));
+        };
+        let blocks = match map.get("content") {
+            Some(Value::Array(blocks)) => blocks,
+            Some(_) => return Err("the answer's \"content\" is not an array".into()),
+            None if map.keys().all(|k| k == "_meta") => {
+                let meta = match map.get("_meta") {
+                    Some(meta) => Some(
+                        MetaObject::deserialize(meta)
+                            .map_err(|e| format!("the answer's \"_meta\" is invalid: {e}"))?,
+                    ),
+                    None => None,
+                };
+                return Ok(contentless(None, meta));
+            }
+            None => return Err("the answer is not a tool result: it has no \"content\"".into()),
+        };
+        for (i, block) in blocks.iter().enumerate() {
+            if block.get("type").and_then(Value::as_str).is_none() {
+                return Err(format!(
+                    "the answer's content[{i}] is not a content block (no \"type\")"
+                ));
+            }
+        }
+        // The typed view: everything but the content as rmcp reads it, then the blocks it can read.
+        let mut rest: JsonObject = map
+            .iter()
+            .filter(|(k, _)| *k != "content")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        rest.insert("content".into(), Value::Array(Vec::new()));
+        let mut typed = TypedCallToolResult::deserialize(&Value::Object(rest))
+            .map_err(|e| format!("the answer is not a tool result: {e}"))?;
+        typed.content = blocks
+            .iter()
+            .filter_map(|b| ContentBlock::deserialize(b).ok())
+            .collect();
+        Ok(Self {
+            typed,
+            raw: Some(value),
+        })
+    }
+
+    /// The typed result (without the blocks rmcp cannot read, when [`Self::raw`] is set).
+    pub fn typed(&self) -> &TypedCallToolResult {
+        &self.typed
+    }
+
+    /// The result exactly as the server sent it, when rmcp's types could not hold it all.
+    pub fn raw(&self) -> Option<&Value> {
+        self.raw.as_ref()
+    }
+
+    /// Whether the tool answered `isError: true`.
+    pub fn is_error(&self) -> bool {
+        self.typed.is_error == Some(true)
+    }
+
+    /// The result as JSON: as sent when kept raw, else the typed result serialized.
+    pub fn to_value(&self) -> Value {
+        match &self.raw {
+            Some(raw) => raw.clone(),
+            None => serde_json::to_value(&self.typed).unwrap_or(Value::Null),
+        }
+    }
+}
+
+impl From<TypedCallToolResult> for CallToolResult {
+    fn from(typed: TypedCallToolResult) -> Self {
+        Self { typed, raw: None }
+    }
+}
+
+impl std::ops::Deref for CallToolResult {
+    type Target = TypedCallToolResult;
+
+    fn deref(&self) -> &TypedCallToolResult {
+        &self.typed
+    }
+}
+
+impl Serialize for CallToolResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.raw {
+            Some(raw) => raw.serialize(serializer),
+            None => self.typed.serialize(serializer),
+        }
+    }
+}
+
+/// A result without content, as rmcp's `call_tool_once` makes one from an empty answer.
+fn contentless(
+    result_type: Option<rmcp::model::ResultType>,
+    meta: Option<MetaObject>,
+) -> CallToolResult {
+    let mut typed = TypedCallToolResult::default();
+    typed.result_type = result_type;
+    typed.meta = meta;
+    typed.into()
+}
+
+/// Sends `notifications/cancelled` for a `tools/call` whose caller stopped waiting (its future
+/// was dropped: a timeout, a lost `select!`, a call the script gave up on), as rmcp's own
+/// `call_tool_once` does, so the server does not keep working on an answer nobody will read.
+struct CancelOnDrop<'a> {
+    peer: &'a Peer<RoleClient>,
+    /// Cleared once the answer arrived.
+    id: Option<RequestId>,
+}
+
+impl CancelOnDrop<'_> {
+    const REASON: &'static str = "request abandoned by the caller";
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        let Some(id) = self.id.take() else {
+            return;
+        };
+        // Best effort, like rmcp's: without a runtime (process exit) there is nobody to tell.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let peer = self.peer.clone();
+        let notification = CancelledNotification::new(CancelledNotificationParam::new(
+            Some(id),
+            Some(Self::REASON.to_owned()),
+        ));
+        runtime.spawn(async move {
+            let _ = peer.send_notification(notification.into()).await;
+        });
+    }
+}
+
 fn append_garbage(message: &mut String, garbage: &Mutex<Option<String>>) {
     if let Some(line) = garbage.lock().ok().and_then(|g| g.clone()) {
         message.push_str("; it wrote non-protocol output to stdout: ");
@@ -457,4 +668,72 @@ fn sse_config(http: &HttpSpec, spec: &ServerSpec) -> Result<SseClientConfig, Str
         config = config.with_header(name, value);
     }
     Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn typed_results_stay_typed() {
+        let r = CallToolResult::from_value(json!({"content": [{"type": "text", "text": "a"}]}))
+            .unwrap();
+        assert!(r.raw().is_none());
+        assert_eq!(r.content.len(), 1);
+        assert_eq!(
+            r.to_value(),
+            json!({"content": [{"type": "text", "text": "a"}]})
+        );
+    }
+
+    #[test]
+    fn unknown_block_types_are_kept_raw() {
+        let sent = json!({
+            "content": [{"type": "text", "text": "a"}, {"type": "video", "uri": "x://v"}],
+            "structuredContent": {"k": 1},
+            "isError": true,
+            "_meta": {"m": 2},
+        });
+        let r = CallToolResult::from_value(sent.clone()).unwrap();
+        assert_eq!(r.raw(), Some(&sent));
+        assert_eq!(serde_json::to_value(&r).unwrap(), sent);
+        assert!(r.is_error());
+        assert_eq!(r.content.len(), 1);
+        assert_eq!(r.structured_content, Some(json!({"k": 1})));
+        assert!(r.meta.is_some());
+        // A malformed block of a known type is kept as sent too.
+        let r = CallToolResult::from_value(json!({"content": [{"type": "text"}]})).unwrap();
+        assert!(r.raw().is_some() && r.content.is_empty());
+    }
+
+    #[test]
+    fn what_is_not_a_tool_result_says_why() {
+        for (value, why) in [
+            (json!([1]), "not a tool result"),
+            (json!({"content": "x"}), "not an array"),
+            (json!({"other": 1}), "no \"content\""),
+            (json!({"content": [{"uri": "x"}]}), "content[0]"),
+            (
+                json!({"content": [{"type": "video"}], "isError": "yes"}),
+                "not a tool result",
+            ),
+            (
+                json!({"content": [{"type": "video"}], "resultType": "task"}),
+                "not a tool result",
+            ),
+        ] {
+            let err = CallToolResult::from_value(value.clone()).unwrap_err();
+            assert!(err.contains(why), "{value}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_bare_meta_is_an_empty_result() {
+        let r = CallToolResult::from_value(json!({"_meta": {"a": 1}})).unwrap();
+        assert!(r.raw().is_none() && r.content.is_empty() && r.meta.is_some());
+    }
 }

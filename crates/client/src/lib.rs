@@ -15,12 +15,12 @@ mod tools;
 pub mod transport;
 mod validate;
 
-pub use connection::{Connection, ConnectionInfo};
+pub use connection::{CallToolResult, Connection, ConnectionInfo, TypedCallToolResult};
 pub use error::{ErrorClass, PoolError, fmt_duration, suggest};
 pub use pool::Pool;
 pub use tools::{ToolInfo, ToolList};
 pub use transport::stdio::{INHERITED_ENV, StderrTail};
 pub use validate::ArgumentError;
 
-/// rmcp's result and content types, re-exported so callers need not depend on rmcp directly.
-pub use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool};
+/// rmcp's content and tool types, re-exported so callers need not depend on rmcp directly.
+pub use rmcp::model::{ContentBlock, JsonObject, Tool};

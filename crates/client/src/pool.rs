@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use mcpscript_config::{Config, ServerConfigError, ServerSpec};
-use rmcp::model::{CallToolResult, JsonObject};
+use rmcp::model::JsonObject;
 use tokio::sync::Semaphore;
 
-use crate::connection::Connection;
+use crate::connection::{CallToolResult, Connection};
 use crate::error::PoolError;
 use crate::tools::ToolList;
 
@@ -162,7 +162,8 @@ impl Pool {
     }
 
     /// Calls `server.tool` with `arguments`, bounded by the server's timeout (or `deadline` when
-    /// it is sooner) and its concurrency limit. An `isError` result is `Ok`.
+    /// it is sooner) and its concurrency limit. An `isError` result is `Ok`. A result with content
+    /// blocks rmcp's types do not know is `Ok` too, kept as sent ([`CallToolResult::raw`]).
     pub async fn call_tool(
         &self,
         server: &str,

@@ -8,10 +8,10 @@
 use std::io::Write;
 
 use rmcp::{
-    model::{CallToolResult, ContentBlock, Tool},
+    model::{CallToolResult, ContentBlock, CustomResult, ServerResult, Tool},
     service::{RequestContext, RoleServer},
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::{
     DemoServer,
@@ -32,6 +32,9 @@ const MAX_SPAM_LINES: u64 = 100_000_000;
 const BIG_OUTPUT_PATTERN: &str = "0123456789abcdef\n";
 /// The truncated JSON-RPC frame written by `malformed`.
 pub(crate) const MALFORMED_FRAME: &[u8] = b"{\"jsonrpc\":\"2.0\",\"id\":\n";
+
+/// The tool whose answer has a content block of a type MCP does not define (yet).
+pub(crate) const FUTURE_CONTENT: &str = "future_content";
 
 /// An input schema with no properties.
 fn no_args() -> std::sync::Arc<rmcp::model::JsonObject> {
@@ -141,6 +144,13 @@ pub(crate) fn definitions() -> Vec<Tool> {
              (demo://note/1).",
             no_args(),
         ),
+        Tool::new(
+            FUTURE_CONTENT,
+            "Return a text block and a block of a type MCP does not define (yet): \
+             {\"type\": \"video\", \"uri\": \"x://v\", \"mimeType\": \"video/mp4\"}, as a server \
+             speaking a newer spec might.",
+            no_args(),
+        ),
     ]
 }
 
@@ -187,9 +197,35 @@ pub(crate) async fn call(
             ContentBlock::image(TINY_PNG_BASE64, "image/png"),
             ContentBlock::embedded_text("demo://note/1", "The first demo note."),
         ])),
+        // The video block is added by `with_future_block`: rmcp's typed result cannot hold it.
+        FUTURE_CONTENT => Ok(CallToolResult::success(vec![ContentBlock::text("hello")])),
         _ => return None,
     };
     Some(result)
+}
+
+/// The block `future_content` adds, of a content type MCP does not define.
+pub(crate) fn future_block() -> Value {
+    json!({"type": "video", "uri": "x://v", "mimeType": "video/mp4"})
+}
+
+/// `future_content`'s answer: its typed result with [`future_block`] appended, sent as a custom
+/// result since rmcp's `ContentBlock` has no such type. Errors and other answers pass unchanged.
+pub(crate) fn with_future_block(result: ServerResult) -> ServerResult {
+    let ServerResult::CallToolResult(typed) = &result else {
+        return result;
+    };
+    if typed.is_error == Some(true) {
+        return result;
+    }
+    let Ok(mut value) = serde_json::to_value(typed) else {
+        return result;
+    };
+    let Some(content) = value.get_mut("content").and_then(Value::as_array_mut) else {
+        return result;
+    };
+    content.push(future_block());
+    ServerResult::CustomResult(CustomResult::new(value))
 }
 
 /// `crash`: exits the process with the requested code, or reports a bad argument.
@@ -278,6 +314,27 @@ async fn change_tools(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn future_content_appends_a_video_block() {
+        let typed = CallToolResult::success(vec![ContentBlock::text("hello")]);
+        let ServerResult::CustomResult(custom) =
+            with_future_block(ServerResult::CallToolResult(typed))
+        else {
+            panic!("not a custom result");
+        };
+        assert_eq!(
+            custom.0["content"][0],
+            json!({"type": "text", "text": "hello"})
+        );
+        assert_eq!(custom.0["content"][1], future_block());
+        assert_eq!(custom.0["isError"], false);
+        let error = ServerResult::CallToolResult(CallToolResult::error(vec![]));
+        assert!(matches!(
+            with_future_block(error),
+            ServerResult::CallToolResult(_)
+        ));
+    }
 
     #[test]
     fn big_text_has_exact_size() {

@@ -14,7 +14,7 @@
 //! | item | use |
 //! |---|---|
 //! | [`serve_stdio`] | serve on the process's stdin/stdout until EOF |
-//! | [`handler`] | the [`DemoServer`] handler, to serve over any rmcp transport (e.g. `tokio::io::duplex`) |
+//! | [`handler`] | the [`DemoServer`] handler (as a [`DemoService`]), to serve over any rmcp transport (e.g. `tokio::io::duplex`) |
 
 mod args;
 mod faults;
@@ -25,7 +25,7 @@ mod tools;
 
 use std::{fmt, io::Write, str::FromStr};
 
-pub use server::DemoServer;
+pub use server::{DemoServer, DemoService};
 pub use startup::serve_stdio;
 
 /// How the demo server is configured.
@@ -153,8 +153,8 @@ pub enum DemoError {
 
 /// The handler for `opts`, ready to serve over any rmcp transport (e.g. `tokio::io::duplex` in
 /// tests). The start mode is not applied: it only concerns [`serve_stdio`].
-pub fn handler(opts: &DemoOptions) -> DemoServer {
-    DemoServer::new(opts)
+pub fn handler(opts: &DemoOptions) -> DemoService {
+    DemoService::new(DemoServer::new(opts))
 }
 
 /// Writes one line to stderr, ignoring failure (there is nowhere else to report it).

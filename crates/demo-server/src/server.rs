@@ -4,15 +4,17 @@
 //! Rust identifiers, so this is a plain `ServerHandler` rather than rmcp's `#[tool]` macros. The
 //! handler owns the per-process state: the note store and the tools added at runtime.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rmcp::{
-    ErrorData, ServerHandler,
+    ErrorData, ServerHandler, Service,
     model::{
-        CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-        PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+        CallToolRequestParams, CallToolResponse, ClientNotification, ClientRequest, Implementation,
+        ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig,
+        ServerResult, Tool,
     },
-    service::{RequestContext, RoleServer},
+    service::{NotificationContext, RequestContext, RoleServer},
 };
 use tokio_util::sync::CancellationToken;
 
@@ -171,5 +173,61 @@ impl ServerHandler for DemoServer {
                 None,
             )),
         }
+    }
+}
+
+/// The demo server as [`crate::handler`] and [`crate::serve_stdio`] serve it: [`DemoServer`]'s
+/// `ServerHandler` dispatch, plus the one answer rmcp's typed model cannot express — the
+/// `future_content` fault tool's block of a content type MCP does not define (yet), as a server
+/// speaking a newer spec may send. Served directly, [`DemoServer`] answers `future_content` with
+/// its text block only.
+#[derive(Debug, Clone)]
+pub struct DemoService {
+    server: DemoServer,
+}
+
+impl DemoService {
+    /// Serves `server`.
+    pub fn new(server: DemoServer) -> Self {
+        Self { server }
+    }
+
+    /// The wrapped handler.
+    pub fn server(&self) -> &DemoServer {
+        &self.server
+    }
+}
+
+impl Service<RoleServer> for DemoService {
+    async fn handle_request(
+        &self,
+        request: ClientRequest,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ServerResult, ErrorData> {
+        let future_content = self.server.state.faults
+            && matches!(&request, ClientRequest::CallToolRequest(call)
+                if call.params.name == faults::FUTURE_CONTENT);
+        let result = Service::handle_request(&self.server, request, context).await?;
+        Ok(if future_content {
+            faults::with_future_block(result)
+        } else {
+            result
+        })
+    }
+
+    async fn handle_notification(
+        &self,
+        notification: ClientNotification,
+        context: NotificationContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        Service::handle_notification(&self.server, notification, context).await
+    }
+
+    fn get_info(&self) -> ServerConfig {
+        Service::get_info(&self.server)
+    }
+
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        Service::supported_protocol_versions(&self.server)
     }
 }

@@ -52,7 +52,7 @@ pub async fn serve_stdio(opts: DemoOptions) -> Result<(), DemoError> {
     let (stdin, stdout) = rmcp::transport::stdio_pipes();
     let stdin = SignalEof {
         inner: stdin,
-        eof: server.input_closed().clone(),
+        eof: server.server().input_closed().clone(),
     };
     let service = match server.serve((stdin, stdout)).await {
         Ok(service) => service,
@@ -179,7 +179,7 @@ mod tests {
         let (read, write) = tokio::io::split(server_io);
         let read = SignalEof {
             inner: read,
-            eof: server.input_closed().clone(),
+            eof: server.server().input_closed().clone(),
         };
         let serving = tokio::spawn(async move {
             let running = server.serve((read, write)).await.unwrap();

@@ -26,7 +26,7 @@ const DEMO_TOOLS: [&str; 9] = [
     "notes_search",
 ];
 
-const FAULT_TOOLS: [&str; 11] = [
+const FAULT_TOOLS: [&str; 12] = [
     "echo-tool",
     "class",
     "größe",
@@ -38,6 +38,7 @@ const FAULT_TOOLS: [&str; 11] = [
     "change_tools",
     "structured_only",
     "mixed_content",
+    "future_content",
 ];
 
 fn opts(faults: bool) -> DemoOptions {
@@ -156,7 +157,7 @@ async fn lists_fault_tools_with_faults() {
         .copied()
         .collect();
     assert_eq!(names, expected);
-    assert_eq!(names.len(), 20);
+    assert_eq!(names.len(), 21);
 }
 
 #[tokio::test]

@@ -423,3 +423,47 @@ async fn arguments_are_checked_against_the_input_schema_on_the_host() {
     assert!(err.to_string().contains("/a"), "{err}");
     pool.shutdown().await;
 }
+
+#[tokio::test]
+async fn unknown_content_block_types_pass_through_raw() {
+    let pool = faults_pool("");
+    let r = pool
+        .call_tool("f", "future_content", None, None)
+        .await
+        .unwrap();
+    let video = json!({"type": "video", "uri": "x://v", "mimeType": "video/mp4"});
+    let raw = r.raw().expect("kept as sent");
+    assert_eq!(raw["content"][1], video, "{raw:#}");
+    assert_eq!(raw["isError"], false);
+    assert!(!r.is_error());
+    // What the bridge sends the script and `call --json` prints: every block, as sent.
+    assert_eq!(serde_json::to_value(&r).unwrap(), *raw);
+    assert_eq!(r.to_value()["content"].as_array().unwrap().len(), 2);
+    // The typed view holds the blocks rmcp can read.
+    assert_eq!(r.content.len(), 1, "{r:?}");
+    assert_eq!(text(&r), "hello");
+    pool.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_call_that_times_out_is_cancelled_on_the_server() {
+    // rmcp logs each notifications/cancelled it receives, with its reason.
+    let pool = faults_pool(r#", "env": {"RUST_LOG": "rmcp=info"}"#);
+    let conn = pool.connect("f").await.unwrap();
+    let err = pool
+        .call_tool("f", "hang", None, Some(Duration::from_millis(300)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PoolError::CallTimeout { .. }), "{err}");
+    let started = Instant::now();
+    let cancelled = || {
+        conn.stderr_tail()
+            .iter()
+            .any(|l| l.contains("cancelled") && l.contains("request abandoned by the caller"))
+    };
+    while !cancelled() && started.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(cancelled(), "{:#?}", conn.stderr_tail());
+    pool.shutdown().await;
+}

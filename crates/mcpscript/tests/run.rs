@@ -954,3 +954,75 @@ fn run_json_answers_failures_to_start_with_a_json_object() {
         );
     }
 }
+
+#[test]
+fn unknown_content_block_types_reach_the_script_as_dicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = faults_config(dir.path());
+    let script = r#"
+import asyncio
+from runtime import call_tool, call_tool_raw, set_result
+
+async def main():
+    raw = await call_tool_raw("demo", "future_content", {})
+    blocks = await call_tool("demo", "future_content", {})
+    set_result({
+        "raw": raw,
+        "kinds": [type(b).__name__ for b in blocks],
+        "second": blocks[1],
+    })
+
+asyncio.run(main())
+"#;
+    let (out, v) = run_json(dir.path(), script, &["--config", &cfg], &[]);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let video = json!({"type": "video", "uri": "x://v", "mimeType": "video/mp4"});
+    let r = &v["result"];
+    assert_eq!(
+        r["raw"]["content"],
+        json!([{"type": "text", "text": "hello"}, video]),
+        "{r:#}"
+    );
+    assert_eq!(r["raw"]["isError"], false);
+    assert_eq!(r["kinds"], json!(["TextContent", "dict"]), "{r:#}");
+    assert_eq!(r["second"], video);
+    let outcomes: Vec<&str> = v["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["ok", "ok"]);
+}
+
+#[test]
+fn call_prints_unknown_content_block_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = faults_config(dir.path());
+    let out = common::run(
+        dir.path(),
+        &["--config", &cfg, "call", "demo.future_content"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout,
+        "hello\n[video content this version cannot show; use --json]\n"
+    );
+    let out = common::run(
+        dir.path(),
+        &["--config", &cfg, "call", "demo.future_content", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["content"][1],
+        json!({"type": "video", "uri": "x://v", "mimeType": "video/mp4"}),
+        "{v:#}"
+    );
+}

@@ -53,6 +53,10 @@ pub fn observed_value(result: &mcpscript_client::CallToolResult) -> Option<Value
     if let Some(structured) = &result.structured_content {
         return Some(structured.clone());
     }
+    if result.raw().is_some() {
+        // A block this version cannot read: never a lone text block.
+        return None;
+    }
     let [mcpscript_client::ContentBlock::Text(text)] = result.content.as_slice() else {
         return None;
     };
@@ -299,7 +303,7 @@ async fn call_tool<H: ToolHost>(
         .await;
     let (reply, outcome, error) = match outcome {
         Ok(result) => {
-            let label = if result.is_error == Some(true) {
+            let label = if result.is_error() {
                 "tool_error"
             } else {
                 "ok"
@@ -307,6 +311,7 @@ async fn call_tool<H: ToolHost>(
             if label == "ok" {
                 state.observe(&pending.server, &pending.tool, &result);
             }
+            // The result as the server sent it when rmcp's types could not hold it all.
             (ok(&result), label.to_owned(), None)
         }
         Err(e) => {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use mcpscript_client::{CallToolResult, ContentBlock, JsonObject};
 use rmcp::model::ResourceContents;
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::cli::CallArgs;
@@ -74,8 +75,26 @@ fn kind(v: &Value) -> &'static str {
 fn render(result: &CallToolResult) -> String {
     let mut out = String::new();
     let mut has_text = false;
-    for block in &result.content {
-        render_block(block, &mut out, &mut has_text);
+    match result.raw().and_then(|raw| raw.get("content")?.as_array()) {
+        // Some block is of a type this version does not know: go through the blocks as sent.
+        Some(blocks) => {
+            for block in blocks {
+                match ContentBlock::deserialize(block) {
+                    Ok(block) => render_block(&block, &mut out, &mut has_text),
+                    Err(_) => {
+                        let kind = block.get("type").and_then(Value::as_str).unwrap_or("?");
+                        out.push_str(&format!(
+                            "[{kind} content this version cannot show; use --json]\n"
+                        ));
+                    }
+                }
+            }
+        }
+        None => {
+            for block in &result.content {
+                render_block(block, &mut out, &mut has_text);
+            }
+        }
     }
     if !has_text && let Some(structured) = &result.structured_content {
         out.push_str(&serde_json::to_string_pretty(structured).unwrap_or_default());
@@ -144,9 +163,10 @@ pub async fn run(ctx: &Context, args: &CallArgs) -> Result<u8, Failure> {
         .pool
         .call_tool(server, tool, arguments, deadline)
         .await?;
-    let is_error = result.is_error == Some(true);
+    let is_error = result.is_error();
     if ctx.json {
-        let value = serde_json::to_value(&result).map_err(|e| anyhow::anyhow!(e))?;
+        // As the server sent it when rmcp's types could not hold it all.
+        let value = result.to_value();
         output::json(&value)?;
     } else if is_error {
         let text = render(&result);
