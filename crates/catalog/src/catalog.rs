@@ -194,7 +194,8 @@ impl Catalog {
             else {
                 continue;
             };
-            if spec.disabled {
+            // Only servers still up: a server that died is not started again for this.
+            if spec.disabled || pool.live(name).is_none() {
                 continue;
             }
             let Ok(fetched) = fetch(pool, name).await else {

@@ -254,6 +254,13 @@ impl Connection {
                 });
             }
         };
+        // allow/deny entries are exact names: one that matches nothing is most likely a typo or
+        // a pattern, so say so (each listing, which is once per connection unless the server
+        // changes its list).
+        let names: Vec<&str> = typed.iter().map(|t| t.name.as_ref()).collect();
+        for message in self.spec.unmatched_policy_entries(&names) {
+            tracing::warn!("{message}");
+        }
         let list = Arc::new(ToolList::build(typed, raw, |t| self.spec.permits(t)));
         self.validators.clear();
         if let Ok(mut slot) = self.tools.lock() {

@@ -107,13 +107,17 @@ impl Pool {
     pub async fn connect(&self, server: &str) -> Result<Arc<Connection>, PoolError> {
         // The common case, a live connection nobody is busy with, without building the (large)
         // future of the slow path below: every call goes through here.
-        if let Ok(slot) = self.slot(server)
-            && let Ok(state) = slot.state.try_lock()
-            && let Some(conn) = state.conn.as_ref().filter(|c| c.is_alive())
-        {
-            return Ok(conn.clone());
+        if let Some(conn) = self.live(server) {
+            return Ok(conn);
         }
         Box::pin(self.open_or_wait(server)).await
+    }
+
+    /// The connection to `server` if it is open and alive now; never starts anything.
+    pub fn live(&self, server: &str) -> Option<Arc<Connection>> {
+        let slot = self.slot(server).ok()?;
+        let state = slot.state.try_lock().ok()?;
+        state.conn.as_ref().filter(|c| c.is_alive()).cloned()
     }
 
     /// [`Pool::connect`]'s slow path: restart a dead connection, wait for a start in progress,

@@ -198,3 +198,28 @@ fn search_limit_must_be_positive() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
 }
+
+#[test]
+fn allow_and_deny_entries_that_match_nothing_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = common::config_file(
+        d,
+        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"],
+            "allow": ["*", "echo"], "deny": ["nope"]}}}"#,
+    );
+    let out = common::run(d, &["--config", cfg.to_str().unwrap(), "tools", "demo"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        1,
+        "only echo is allowed"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            r#"server "demo": allow entry "*" matches no tool (entries are exact tool names)"#
+        ) && err.contains(r#"deny entry "nope" matches no tool"#),
+        "{err}"
+    );
+}
