@@ -199,10 +199,7 @@ fn discover_learns_result_types_that_generate_uses() {
 fn runs_record_result_shapes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cfg = common::config_file(
-        d,
-        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"]}}}"#,
-    );
+    let cfg = demo_config(d);
     std::fs::write(
         d.join("s.py"),
         "from runtime import call_tool_sync\ncall_tool_sync('demo', 'notes_list', {})\n",
@@ -218,22 +215,9 @@ fn runs_record_result_shapes() {
 fn search_and_describe_output() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cfg = common::config_file(
-        d,
-        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"]}}}"#,
-    );
+    let cfg = demo_config(d);
     let cfg = cfg.to_str().unwrap();
-    let show = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend(["--config", cfg]);
-        let out = common::run(d, &all);
-        format!(
-            "exit: {}\n{}{}",
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout),
-            stderr(&out)
-        )
-    };
+    let show = |args: &[&str]| show(d, cfg, args);
     insta::assert_snapshot!(
         "search_name",
         show(&["search", "save", "a", "note", "--detail", "name"])
@@ -258,10 +242,7 @@ fn search_and_describe_output() {
 fn bench_tokens_counts_three_paths() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cfg = common::config_file(
-        d,
-        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"]}}}"#,
-    );
+    let cfg = demo_config(d);
     let cfg = cfg.to_str().unwrap();
     // On the real catalog, search finds every task's tools.
     let out = common::run(d, &["bench", "tokens", "--json", "--config", cfg]);
@@ -374,6 +355,15 @@ fn generate_skips_a_failing_server_and_writes_the_others() {
 }
 
 /// Runs the binary with `--config cfg` appended; returns `exit: N`, stdout and stderr as one text.
+/// A config with the built-in demo server, written into `d`.
+fn demo_config(d: &Path) -> std::path::PathBuf {
+    common::config_file(
+        d,
+        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"]}}}"#,
+    )
+}
+
+/// Exit code, stdout and stderr of `mcpscript ARGS --config CFG`, for snapshots.
 fn show(d: &Path, cfg: &str, args: &[&str]) -> String {
     let mut all = args.to_vec();
     all.extend(["--config", cfg]);
@@ -390,10 +380,7 @@ fn show(d: &Path, cfg: &str, args: &[&str]) -> String {
 fn describe_a_server_without_a_tool_asks_for_one() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cfg = common::config_file(
-        d,
-        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"]}}}"#,
-    );
+    let cfg = demo_config(d);
     let cfg = cfg.to_str().unwrap();
     insta::assert_snapshot!("describe_server_only", show(d, cfg, &["describe", "demo"]));
     let trailing_dot = show(d, cfg, &["describe", "demo."]);
@@ -451,10 +438,7 @@ fn describe_takes_the_python_function_name_of_a_tool() {
 fn no_tool_answers_from_a_cached_catalog_suggest_refresh() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cfg = common::config_file(
-        d,
-        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"]}}}"#,
-    );
+    let cfg = demo_config(d);
     let cfg = cfg.to_str().unwrap();
     // Fresh lists: asking again would not help, so no hint.
     let fresh = show(d, cfg, &["describe", "demo.nope", "--refresh"]);
@@ -482,10 +466,7 @@ fn no_tool_answers_from_a_cached_catalog_suggest_refresh() {
 fn generate_refuses_an_out_that_is_not_a_python_package_name() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cfg = common::config_file(
-        d,
-        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server"]}}}"#,
-    );
+    let cfg = demo_config(d);
     let cfg = cfg.to_str().unwrap();
     insta::assert_snapshot!(
         "generate_out_not_a_package",

@@ -20,6 +20,15 @@ fn faults_pool(extra: &str) -> Pool {
     )))
 }
 
+/// The connection goes on: an echo still comes back.
+async fn still_answers(pool: &Pool) {
+    let r = pool
+        .call_tool("f", "echo", args(json!({"text": "still here"})), None)
+        .await
+        .unwrap();
+    assert_eq!(text(&r), "still here");
+}
+
 fn text(result: &mcpscript_client::CallToolResult) -> String {
     result
         .content
@@ -149,11 +158,7 @@ async fn an_answer_over_the_message_limit_fails_at_once_and_the_connection_goes_
         "{message}"
     );
     assert_eq!(err.class(), mcpscript_client::ErrorClass::Protocol);
-    let r = pool
-        .call_tool("f", "echo", args(json!({"text": "still here"})), None)
-        .await
-        .unwrap();
-    assert_eq!(text(&r), "still here");
+    still_answers(&pool).await;
     pool.shutdown().await;
 }
 
@@ -161,11 +166,7 @@ async fn an_answer_over_the_message_limit_fails_at_once_and_the_connection_goes_
 async fn malformed_frame_is_skipped_and_the_connection_goes_on() {
     let pool = faults_pool("");
     pool.call_tool("f", "malformed", None, None).await.unwrap();
-    let r = pool
-        .call_tool("f", "echo", args(json!({"text": "still here"})), None)
-        .await
-        .unwrap();
-    assert_eq!(text(&r), "still here");
+    still_answers(&pool).await;
     pool.shutdown().await;
 }
 

@@ -617,6 +617,34 @@ fn result_shapes_are_observed_for_learning() {
     assert!(outcome.observations.iter().all(|o| o.tool != "echo"));
 }
 
+/// Runs `s.py` in `d` with `--json`, waits until the script has written `started`, waits
+/// `settle` more, sends mcpscript SIGINT (Ctrl-C) and returns how the run ended and how long
+/// that took after the signal.
+fn interrupt_once(d: &Path, started: &Path, settle: Duration) -> (std::process::Output, Duration) {
+    let child = std::process::Command::new(common::bin())
+        .args(["run", "s.py", "--json"])
+        .current_dir(d)
+        .env_remove("MCPSCRIPT_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !started.exists() {
+        assert!(Instant::now() < deadline, "the script never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(settle);
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let killed_at = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    (out, killed_at.elapsed())
+}
+
 #[test]
 fn ctrl_c_reaches_the_script_and_ends_its_children() {
     let dir = tempfile::tempdir().unwrap();
@@ -627,28 +655,8 @@ fn ctrl_c_reaches_the_script_and_ends_its_children() {
         pids.display().to_string()
     );
     std::fs::write(d.join("s.py"), script).unwrap();
-    let child = std::process::Command::new(common::bin())
-        .args(["run", "s.py", "--json"])
-        .current_dir(d)
-        .env_remove("MCPSCRIPT_CONFIG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !pids.exists() {
-        assert!(Instant::now() < deadline, "the script never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let started = Instant::now();
-    let out = child.wait_with_output().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(10));
+    let (out, took) = interrupt_once(d, &pids, Duration::from_millis(100));
+    assert!(took < Duration::from_secs(10));
     assert_eq!(out.status.code(), Some(130));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
@@ -817,25 +825,7 @@ fn calls_in_flight_at_ctrl_c_are_recorded_as_cancelled() {
         three_calls_in_flight(&marker, "await asyncio.gather(*calls)"),
     )
     .unwrap();
-    let child = std::process::Command::new(common::bin())
-        .args(["run", "s.py", "--json"])
-        .current_dir(d)
-        .env_remove("MCPSCRIPT_CONFIG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !marker.exists() {
-        assert!(Instant::now() < deadline, "the script never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
+    let (out, _) = interrupt_once(d, &marker, Duration::ZERO);
     assert_eq!(out.status.code(), Some(130));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_three_cancelled(&v);
