@@ -33,6 +33,11 @@ const BIG_OUTPUT_PATTERN: &str = "0123456789abcdef\n";
 /// The truncated JSON-RPC frame written by `malformed`.
 pub(crate) const MALFORMED_FRAME: &[u8] = b"{\"jsonrpc\":\"2.0\",\"id\":\n";
 
+/// `not_json`'s answer, after its request id: `NaN` is what Python's `json.dumps` writes for a
+/// float NaN, and it is not JSON.
+const NOT_JSON_RESULT: &str =
+    r#","result":{"content":[{"type":"text","text":"x"}],"structuredContent":{"v":NaN}}}"#;
+
 /// The tool whose answer has a content block of a type MCP does not define (yet).
 pub(crate) const FUTURE_CONTENT: &str = "future_content";
 
@@ -106,6 +111,12 @@ pub(crate) fn definitions() -> Vec<Tool> {
         Tool::new(
             "malformed",
             "Write a truncated JSON-RPC frame to the server's stdout, then answer normally.",
+            no_args(),
+        ),
+        Tool::new(
+            "not_json",
+            "Answer with a line that is not JSON (a NaN, as Python's json.dumps writes it), then \
+             wait until cancelled.",
             no_args(),
         ),
         Tool::new(
@@ -185,6 +196,21 @@ pub(crate) async fn call(
             .map(|bytes| text(big_text(bytes))),
         "stderr_spam" => stderr_spam(args).await,
         "malformed" => Ok(malformed()),
+        "not_json" => {
+            // Its only answer is the invalid line; then it waits like `hang` (the client is
+            // expected to fail the call at once rather than wait for it).
+            write_raw_line(&format!(
+                "{{\"jsonrpc\":\"2.0\",\"id\":{}{NOT_JSON_RESULT}",
+                serde_json::to_string(&context.id).unwrap_or_default()
+            ));
+            tokio::select! {
+                () = context.ct.cancelled() => {}
+                () = server.input_closed().cancelled() => {}
+            }
+            Ok(CallToolResult::error(vec![ContentBlock::text(
+                "not_json ended",
+            )]))
+        }
         "change_tools" => change_tools(args, server, context).await,
         "structured_only" => {
             let mut result = structured(json!({"items": [1, 2, 3], "total": 3}));
@@ -267,6 +293,15 @@ pub(crate) fn spam(lines: u64) -> std::io::Result<()> {
         writeln!(out, "demo-server: stderr line {i} of {lines}")?;
     }
     out.flush()
+}
+
+/// Writes `line` and a newline straight to the process stdout, bypassing the MCP transport.
+fn write_raw_line(line: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(line.as_bytes())
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush());
 }
 
 /// `malformed`: writes [`MALFORMED_FRAME`] straight to the process stdout.

@@ -26,7 +26,7 @@ const DEMO_TOOLS: [&str; 9] = [
     "notes_search",
 ];
 
-const FAULT_TOOLS: [&str; 12] = [
+const FAULT_TOOLS: [&str; 13] = [
     "echo-tool",
     "class",
     "größe",
@@ -35,6 +35,7 @@ const FAULT_TOOLS: [&str; 12] = [
     "big_output",
     "stderr_spam",
     "malformed",
+    "not_json",
     "change_tools",
     "structured_only",
     "mixed_content",
@@ -157,7 +158,7 @@ async fn lists_fault_tools_with_faults() {
         .copied()
         .collect();
     assert_eq!(names, expected);
-    assert_eq!(names.len(), 21);
+    assert_eq!(names.len(), 22);
 }
 
 #[tokio::test]

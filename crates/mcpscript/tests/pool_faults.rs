@@ -163,6 +163,24 @@ async fn an_answer_over_the_message_limit_fails_at_once_and_the_connection_goes_
 }
 
 #[tokio::test]
+async fn an_answer_that_is_not_json_fails_at_once_and_the_connection_goes_on() {
+    let pool = faults_pool(r#", "timeout": 60"#);
+    let started = std::time::Instant::now();
+    let err = pool
+        .call_tool("f", "not_json", None, None)
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let message = err.to_string();
+    assert!(
+        message.contains("not valid JSON") && message.contains("NaN"),
+        "{message}"
+    );
+    still_answers(&pool).await;
+    pool.shutdown().await;
+}
+
+#[tokio::test]
 async fn malformed_frame_is_skipped_and_the_connection_goes_on() {
     let pool = faults_pool("");
     pool.call_tool("f", "malformed", None, None).await.unwrap();

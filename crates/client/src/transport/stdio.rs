@@ -277,6 +277,10 @@ const GARBAGE_BYTES: usize = 300;
 pub const MAX_MESSAGE_BYTES: usize = rmcp::transport::async_rw::DEFAULT_MAX_LINE_LENGTH;
 /// Bytes kept from the start and the end of each line to find an oversized answer's id.
 const ID_WINDOW: usize = 256;
+/// Lines up to this size are checked to be JSON before rmcp reads them: rmcp drops a line that
+/// is not, and the request it answered would wait for its timeout (a Python server printing
+/// `NaN` is the usual cause).
+const CHECK_MAX: usize = 1024 * 1024;
 
 /// Reads the child's stdout for rmcp. It shows complete lines to the [`RawTap`] while a
 /// `tools/list` is in flight, remembers a line that is not JSON at all (a server printing a
@@ -293,8 +297,11 @@ pub(crate) struct TapReader<R> {
     /// Its first and (so far) last bytes.
     head: Vec<u8>,
     tail: Vec<u8>,
-    /// Bytes to hand to rmcp before reading on: an error response for an oversized answer.
+    /// Bytes to hand to rmcp before reading on: an error response for an oversized or
+    /// unreadable answer.
     inject: Vec<u8>,
+    /// `line` holds the whole current line (it is not over [`CHECK_MAX`]).
+    whole: bool,
     /// No byte of the current line has been seen yet.
     fresh: bool,
     /// The current line is being kept (tap armed at its start, or it looks like garbage).
@@ -317,6 +324,7 @@ impl<R> TapReader<R> {
             head: Vec::new(),
             tail: Vec::new(),
             inject: Vec::new(),
+            whole: true,
             fresh: true,
             keeping: false,
             checked: false,
@@ -373,15 +381,27 @@ impl<R> TapReader<R> {
             self.checked = true;
             self.suspect = b != b'{' && b != b'[';
         }
-        if self.keeping || (self.suspect && self.line.len() < GARBAGE_BYTES) {
+        let checking = !self.suspect && self.whole && self.line.len() + seg.len() <= CHECK_MAX;
+        if self.keeping || checking || (self.suspect && self.line.len() < GARBAGE_BYTES) {
             self.line.extend_from_slice(seg);
+        }
+        if !(self.keeping || checking) {
+            self.whole = false;
         }
     }
 
     fn end_line(&mut self) {
         if self.len > self.limit {
             self.oversized();
+        } else if !self.suspect
+            && self.whole
+            && !self.line.trim_ascii().is_empty()
+            && let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&self.line)
+            && (e.is_syntax() || e.is_eof())
+        {
+            self.unreadable(&e);
         }
+        self.whole = true;
         self.len = 0;
         self.head.clear();
         self.tail.clear();
@@ -414,10 +434,37 @@ impl<R> TapReader<R> {
             return;
         };
         tracing::error!(server = %self.server, bytes = self.len, "the server's answer to request {id} is over {mib} MiB; it was dropped");
-        let message = format!(
-            "the server's answer was {} bytes, over the {mib} MiB limit on one message (ask for less, e.g. a smaller page or range)",
-            self.len
+        self.answer_with_error(
+            id,
+            format!(
+                "the server's answer was {} bytes, over the {mib} MiB limit on one message (ask for less, e.g. a smaller page or range)",
+                self.len
+            ),
         );
+    }
+
+    /// rmcp drops the line just ended (it is not JSON). If it answered a request, queue an
+    /// error response for that request.
+    fn unreadable(&mut self, error: &serde_json::Error) {
+        let preview: String = String::from_utf8_lossy(&self.line)
+            .trim()
+            .chars()
+            .take(GARBAGE_BYTES)
+            .collect();
+        let Some(id) = response_id(&self.head, &self.tail) else {
+            tracing::warn!(server = %self.server, %error, "the server sent a line that is not JSON; it was dropped: {preview}");
+            return;
+        };
+        tracing::warn!(server = %self.server, %error, "the server's answer to request {id} is not JSON; it was dropped: {preview}");
+        self.answer_with_error(
+            id,
+            format!(
+                "the server's answer is not valid JSON ({error}), so it was dropped; it began: {preview}"
+            ),
+        );
+    }
+
+    fn answer_with_error(&mut self, id: serde_json::Value, message: String) {
         let error = serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32603, "message": message}});
         self.inject.extend_from_slice(error.to_string().as_bytes());
         self.inject.push(b'\n');
@@ -530,6 +577,24 @@ mod tests {
         );
         let message = errors[0]["error"]["message"].as_str().unwrap();
         assert!(message.contains("over the 0 MiB limit"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_is_not_json_becomes_an_error_for_its_request() {
+        use tokio::io::AsyncReadExt;
+        let input = "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"v\":NaN}}\n\
+                     {\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{}}\n";
+        let mut r = TapReader::new(input.as_bytes(), RawTap::default(), "s", MAX_MESSAGE_BYTES);
+        let mut out = String::new();
+        r.read_to_string(&mut out).await.unwrap();
+        let error: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+        assert_eq!(error["id"], 4);
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("not valid JSON") && message.contains("NaN"),
+            "{message}"
+        );
+        assert_eq!(out.lines().count(), 3);
     }
 
     #[test]
