@@ -223,3 +223,24 @@ fn allow_and_deny_entries_that_match_nothing_are_named() {
         "{err}"
     );
 }
+
+#[test]
+fn call_takes_the_wrapper_function_name_of_a_tool() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = common::config_file(
+        d,
+        r#"{"mcpServers": {"demo": {"command": "$BIN", "args": ["demo-server", "--faults"]}}}"#,
+    );
+    let cfg = cfg.to_str().unwrap();
+    // `größe` is `grosse` in servers/demo/, `echo-tool` is `echo_tool` (and `echo_tool_sync`).
+    for (name, text) in [("grosse", "x"), ("echo_tool_sync", "y"), ("größe", "z")] {
+        let args = format!(r#"{{"text": "{text}"}}"#);
+        let target = format!("demo.{name}");
+        let out = common::run(d, &["--config", cfg, "call", &target, &args]);
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{text}\n"));
+    }
+    let out = common::run(d, &["--config", cfg, "call", "demo.no_such", "{}"]);
+    assert_eq!(out.status.code(), Some(2));
+}

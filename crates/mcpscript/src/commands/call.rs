@@ -71,6 +71,36 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// `tool`, or the tool whose generated wrapper function is called `tool` (`get_sum` or
+/// `get_sum_sync` for `get-sum`) when the server has no tool of that exact name: agents name
+/// tools as they saw them in `servers/`. Listing failures are left to the call to report.
+async fn tool_by_any_name(ctx: &Context, server: &str, tool: &str) -> String {
+    let Ok(list) = ctx.pool.list_tools(server).await else {
+        return tool.to_owned();
+    };
+    if list.get(tool).is_some() {
+        return tool.to_owned();
+    }
+    let raw: Vec<Value> = list.tools.iter().map(|t| t.raw.clone()).collect();
+    let learned = std::collections::BTreeMap::new();
+    let servers = [mcpscript_codegen::ServerTools {
+        name: server,
+        tools: &raw,
+        learned: &learned,
+    }];
+    let plan = mcpscript_codegen::Plan::new(&servers);
+    match plan.tool_for_function(server, tool) {
+        Some(original) => {
+            output::note(
+                ctx.quiet,
+                &format!("calling {server}.{original} (its wrapper function is {tool})"),
+            );
+            original.to_owned()
+        }
+        None => tool.to_owned(),
+    }
+}
+
 /// Human rendering: text as text, structured content as JSON, other blocks as one-line markers.
 fn render(result: &CallToolResult) -> String {
     let mut out = String::new();
@@ -159,9 +189,10 @@ pub async fn run(ctx: &Context, args: &CallArgs) -> Result<u8, Failure> {
         }
         None => None,
     };
+    let tool = tool_by_any_name(ctx, server, tool).await;
     let result = ctx
         .pool
-        .call_tool(server, tool, arguments, deadline)
+        .call_tool(server, &tool, arguments, deadline)
         .await?;
     let is_error = result.is_error();
     if ctx.json {

@@ -61,7 +61,7 @@ pub async fn run(ctx: &Context, refresh: bool) -> Result<u8, Failure> {
             output::note(
                 ctx.quiet,
                 &format!(
-                    "warning: discover.{section} names \"{key}\", which is no listed tool, so it is ignored (entries are SERVER.TOOL, as `mcpscript tools` prints them)"
+                    "discover.{section} names \"{key}\", which is no listed tool, so it is ignored (entries are SERVER.TOOL, as `mcpscript tools` prints them)"
                 ),
             );
         }
