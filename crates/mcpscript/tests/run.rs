@@ -1016,3 +1016,35 @@ fn call_prints_unknown_content_block_types() {
         "{v:#}"
     );
 }
+
+#[test]
+fn processes_started_outside_the_scripts_group_end_with_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pids = d.join("pids");
+    // A new session (setsid), and a shell in a new session with a child of its own.
+    let script = format!(
+        "import subprocess, time\n\
+         p = subprocess.Popen(['sleep', '300'], start_new_session=True)\n\
+         q = subprocess.Popen(['sh', '-c', 'sleep 301 & echo $! > {inner}; wait'], start_new_session=True)\n\
+         while True:\n    try:\n        inner = open({inner:?}).read().strip()\n        break\n    except OSError:\n        time.sleep(0.01)\n\
+         open({pids:?}, 'w').write(f'{{p.pid}} {{q.pid}} {{inner}}')\n",
+        inner = d.join("inner").display().to_string(),
+        pids = pids.display().to_string(),
+    );
+    let (out, _) = run_json(d, &script, &[], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(&pids).unwrap();
+    let all: Vec<u32> = text
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert_eq!(all.len(), 3, "{text}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    for pid in all {
+        while !common::process_gone(pid) {
+            assert!(Instant::now() < deadline, "process {pid} outlived the run");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}

@@ -6,6 +6,7 @@
 mod bridge;
 mod capture;
 mod host;
+mod orphans;
 mod python;
 
 use std::io::IsTerminal;
@@ -243,11 +244,15 @@ pub async fn run<H: ToolHost>(host: Arc<H>, spec: &RunSpec) -> Result<RunOutcome
     let (child_reads, host_writes) = std::io::pipe().map_err(spawn_err)?;
     let (host_reads, child_writes) = std::io::pipe().map_err(spawn_err)?;
 
+    // Processes the script starts outside its process group are ended with the run too.
+    orphans::adopt();
+    let run_token = orphans::token();
     let mut cmd = tokio::process::Command::new(&python);
     cmd.arg(runtime.join("bootstrap.py"))
         .arg(&spec.script)
         .args(&spec.args)
         .env("MCPSCRIPT_BRIDGE", "3,4")
+        .env(orphans::RUN_ENV, &run_token)
         // In its own process group the script cannot read a terminal (it would be stopped by
         // SIGTTIN): it gets /dev/null then; piped input passes through.
         .stdin(if std::io::stdin().is_terminal() {
@@ -350,10 +355,12 @@ pub async fn run<H: ToolHost>(host: Arc<H>, spec: &RunSpec) -> Result<RunOutcome
             (status, false, Some(signal))
         }
     };
-    // Whatever the script left behind in its group goes with it (ESRCH when nothing is left).
+    // Whatever the script left behind in its group goes with it (ESRCH when nothing is left),
+    // and so does what it started outside the group.
     if let Some(g) = group {
         let _ = nix::sys::signal::killpg(g, nix::sys::signal::SIGKILL);
     }
+    orphans::end(&run_token).await;
     // Calls still in flight are cancelled; a late request from a leftover process sees EOF.
     bridge.abort();
     let _ = bridge.await;
