@@ -412,25 +412,34 @@ fn audit_file_gets_one_line_per_call() {
 fn a_call_after_the_run_ended_is_refused_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("late.txt");
-    // A process the script leaves behind (escaping its process group) writes a request on the
-    // bridge after the script has exited: the host has closed the channel, so it is refused.
-    let script = format!(
+    // A process the script leaves behind writes a request on the bridge after the script has
+    // exited: the host has closed the channel, so it is refused. (To outlive the run it must
+    // leave the script's process group *and* drop MCPSCRIPT_RUN from its environment; see
+    // processes_started_outside_the_scripts_group_end_with_the_run.)
+    let late = format!(
         r#"
 import os, time
-if os.fork() == 0:
-    os.setsid()
-    time.sleep(1.0)
-    frame = b'{{"id": 99, "op": "call_tool", "server": "demo", "tool": "echo", "arguments": {{"text": "late"}}}}\n'
-    try:
-        os.write(4, frame)
-        answer = os.read(3, 65536)
-        open({p:?}, "w").write("answered: " + answer.decode() if answer else "refused: EOF")
-    except BrokenPipeError:
-        open({p:?}, "w").write("refused: EPIPE")
-    os._exit(0)
-print("parent done")
+time.sleep(1.0)
+frame = b'{{"id": 99, "op": "call_tool", "server": "demo", "tool": "echo", "arguments": {{"text": "late"}}}}\n'
+try:
+    os.write(4, frame)
+    answer = os.read(3, 65536)
+    open({p:?}, "w").write("answered: " + answer.decode() if answer else "refused: EOF")
+except BrokenPipeError:
+    open({p:?}, "w").write("refused: EPIPE")
 "#,
         p = report.display().to_string()
+    );
+    let script = format!(
+        r#"
+import os, sys
+if os.fork() == 0:
+    os.setsid()
+    os.set_inheritable(3, True)
+    os.set_inheritable(4, True)
+    os.execve(sys.executable, [sys.executable, "-c", {late:?}], {{}})
+print("parent done")
+"#
     );
     let (out, v) = run_json(dir.path(), &script, &[], &[]);
     assert_eq!(out.status.code(), Some(0));
