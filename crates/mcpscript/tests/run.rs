@@ -38,6 +38,24 @@ fn faults_config(dir: &Path) -> String {
     .to_string()
 }
 
+/// Waits up to 5 s for every process whose PID is listed (whitespace-separated) in `file` to be
+/// gone, failing with `what` otherwise; returns how many there were.
+fn assert_gone_soon(file: &Path, what: &str) -> usize {
+    let text = std::fs::read_to_string(file).unwrap();
+    let pids: Vec<u32> = text
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    for &pid in &pids {
+        while !common::process_gone(pid) {
+            assert!(Instant::now() < deadline, "process {pid} {what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    pids.len()
+}
+
 #[test]
 fn quickstart_runs_on_the_builtin_config() {
     let dir = tempfile::tempdir().unwrap();
@@ -203,19 +221,7 @@ fn the_run_timeout_kills_the_whole_process_tree() {
     assert_eq!(out.status.code(), Some(124));
     assert_eq!(v["timed_out"], true);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout"));
-    let pid: u32 = std::fs::read_to_string(&pidfile)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !common::process_gone(pid) {
-        assert!(
-            Instant::now() < deadline,
-            "the script's child survived the timeout"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert_gone_soon(&pidfile, "survived the timeout");
 }
 
 #[test]
@@ -675,19 +681,7 @@ fn ctrl_c_reaches_the_script_and_ends_its_children() {
             .contains("interrupted"),
         "{v:#}"
     );
-    let grandchild: u32 = std::fs::read_to_string(&pids)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !common::process_gone(grandchild) {
-        assert!(
-            Instant::now() < deadline,
-            "the script's child survived Ctrl-C"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert_gone_soon(&pids, "survived Ctrl-C");
 }
 
 #[test]
@@ -1043,17 +1037,5 @@ fn processes_started_outside_the_scripts_group_end_with_the_run() {
     );
     let (out, _) = run_json(d, &script, &[], &[]);
     assert_eq!(out.status.code(), Some(0));
-    let text = std::fs::read_to_string(&pids).unwrap();
-    let all: Vec<u32> = text
-        .split_whitespace()
-        .map(|p| p.parse().unwrap())
-        .collect();
-    assert_eq!(all.len(), 3, "{text}");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    for pid in all {
-        while !common::process_gone(pid) {
-            assert!(Instant::now() < deadline, "process {pid} outlived the run");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
+    assert_eq!(assert_gone_soon(&pids, "outlived the run"), 3);
 }
